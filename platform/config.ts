@@ -1,0 +1,84 @@
+/**
+ * The one place where Steadfast reads its configuration.
+ *
+ * The Temporal connection is loaded with `@temporalio/envconfig`, the ecosystem's own loader, so
+ * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, the `TEMPORAL_TLS_*` variables and
+ * `temporal.toml` profiles mean exactly what they mean to the `temporal` CLI. Steadfast's own
+ * variables are `STEADFAST_TASK_QUEUE` and `STEADFAST_STORE`.
+ */
+import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+
+/** Root of the project checkout; `.steadfast/` (state, caches) lives here. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Directory for local state: the SQLite effect store, the dev server database, binary caches. */
+export const STATE_DIR = process.env.STEADFAST_HOME
+  ? path.resolve(process.env.STEADFAST_HOME)
+  : path.join(PROJECT_ROOT, '.steadfast');
+
+export const DEFAULT_TASK_QUEUE = 'steadfast';
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Where and how to reach Temporal. `address` undefined means "start an embedded dev server". */
+export interface TemporalConfig {
+  /** The server's `host:port`, or undefined when none was configured. */
+  address?: string;
+  namespace: string;
+  /** TLS, API key and gRPC metadata, as `@temporalio/envconfig` produced them (address excluded). */
+  connectionOptions: Omit<NativeConnectionOptions, 'address'>;
+}
+
+export interface SteadfastConfig {
+  temporal: TemporalConfig;
+  taskQueue: string;
+  /** Effect store URL: `sqlite:<path>` or `postgres://…`. */
+  storeUrl: string;
+}
+
+/** Thrown when a configuration value is present but unusable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads a variable, treating an empty or blank value as unset, so `VAR=` never silently becomes
+ * an empty task queue or address.
+ */
+function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** Loads the whole configuration from the environment (and a `temporal.toml` profile, if any). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfig {
+  const overrideEnvVars = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== ''),
+  );
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars });
+  } catch (err) {
+    throw new ConfigError(
+      `could not load the Temporal connection settings (TEMPORAL_* variables or temporal.toml): ${(err as Error).message}`,
+    );
+  }
+  const { address, ...connectionOptions } = loaded.connectionOptions;
+  const taskQueue = readEnv(env, 'STEADFAST_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE;
+  const storeUrl = readEnv(env, 'STEADFAST_STORE') ?? `sqlite:${path.join(STATE_DIR, 'effects.db')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(storeUrl)) {
+    throw new ConfigError(
+      `STEADFAST_STORE must be "sqlite:<file>" or a "postgres://" URL, got "${storeUrl}"`,
+    );
+  }
+  return {
+    temporal: {
+      address: address || undefined,
+      namespace: loaded.namespace || DEFAULT_NAMESPACE,
+      connectionOptions,
+    },
+    taskQueue,
+    storeUrl,
+  };
+}

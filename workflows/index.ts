@@ -1,0 +1,5 @@
+/**
+ * Every workflow type the worker registers. Type names are a contract (see docs/ARCHITECTURE.md):
+ * `orderFulfillment`, `moneyTransfer`, `productionBatch`, `carePathway`.
+ */
+export { carePathway } from './care-pathway';
