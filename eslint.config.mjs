@@ -7,7 +7,8 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.steadfast/**', 'dist/**'] },
+  // lint-violations holds deliberately bad workflow code for test/lint.test.ts.
+  { ignores: ['node_modules/**', '.steadfast/**', 'dist/**', 'test/fixtures/lint-violations/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -22,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'test/fixtures/changed-workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'test/fixtures/changed-workflows/**/*.ts', 'test/fixtures/lint-violations/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
