@@ -13,6 +13,7 @@ import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { prepareStore } from '../../activities';
@@ -187,9 +188,15 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     // Measure and check, from the histories.
     const records: RunRecord[] = [];
     const faults: FaultRecord[] = [];
+    // Moments when some run made progress (a task completed): a server restart is recovered at
+    // the first of them after the server is back.
+    const progress: number[] = [];
     for (const run of runs) {
       const d = await run.handle!.describe();
       const events = (await run.handle!.fetchHistory()).events ?? [];
+      for (const e of events) {
+        if (e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes) progress.push(optionalTsToMs(e.eventTime) ?? 0);
+      }
       const closing = events[events.length - 1];
       const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
       const result = closing?.workflowExecutionCompletedEventAttributes
@@ -229,6 +236,9 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         kind: 'server-restart' as const,
         step: 'Temporal server',
         injectedAt: r.stoppedAt,
+        // Every client and worker sees a stopped server at once (connections are refused).
+        detectedAt: r.stoppedAt,
+        recoveredAt: progress.filter((t) => t >= r.upAt).sort((a, b) => a - b)[0],
         outcomeCorrect: allCorrect,
       })),
     );
