@@ -155,3 +155,15 @@ describe('reliability metrics (pure functions)', function () {
     assert.throws(() => computeMetrics([], { start: at(5), end: at(1) }), /window must be positive/);
   });
 });
+
+describe('STEADFAST_METRICS_PORT', function () {
+  it('binds a bare port on loopback, keeps host:port, and names the variable when the value is bad', async function () {
+    const { metricsBindAddress } = await import('../platform/runtime');
+    assert.equal(metricsBindAddress('9464'), '127.0.0.1:9464');
+    assert.equal(metricsBindAddress(9464), '127.0.0.1:9464');
+    assert.equal(metricsBindAddress('0.0.0.0:9464'), '0.0.0.0:9464');
+    for (const bad of ['', 'abc', '70000', '0', 'host:']) {
+      assert.throws(() => metricsBindAddress(bad), /STEADFAST_METRICS_PORT must be a port \(1-65535\) or host:port/);
+    }
+  });
+});

@@ -14,8 +14,8 @@
  * | fault                                  | injectedAt                     | detectedAt                              | recoveredAt                     |
  * | -------------------------------------- | ------------------------------ | --------------------------------------- | ------------------------------- |
  * | activity attempt failed (transient, permanent, lost-ack) | the attempt's start, else ≈ its failure (it fails within ms) | the server recording the failure | the step's `ActivityTaskCompleted` |
- * | activity attempt timed out (hang)      | the attempt's start (observed, or detection − start-to-close timeout) | the server's timeout | the step's `ActivityTaskCompleted` |
- * | attempt timed out on a killed worker   | the kill (harness)             | the server's timeout                    | the step's `ActivityTaskCompleted` |
+ * | activity attempt timed out (hang)      | the attempt's start (observed)  | start (or last heartbeat) + the timeout: when the server's timer fires | the step's `ActivityTaskCompleted` |
+ * | attempt timed out on a killed worker   | the kill (harness)             | as for a hang                           | the step's `ActivityTaskCompleted` |
  * | workflow task timed out / failed       | the kill, when its worker was killed | `WorkflowTaskTimedOut` / `Failed` event | the next `WorkflowTaskCompleted` |
  */
 import { optionalTsToMs } from '@temporalio/common/lib/time';

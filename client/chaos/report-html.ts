@@ -116,7 +116,7 @@ const STYLE = `
   .pass { background: var(--ok); } .fail { background: var(--bad); }
   .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
   .figure { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
-  .figure b { display: block; font-size: 18px; }
+  .figure b { display: block; font-size: 16px; }
   .chart { position: relative; height: 280px; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
