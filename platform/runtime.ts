@@ -1,20 +1,49 @@
 /**
  * The SDK runtime for Steadfast's processes (CLI, demo, workers, scripts): one logger whose level
- * comes from STEADFAST_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR; default given by the caller).
+ * comes from STEADFAST_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR; default given by the caller),
+ * and, when STEADFAST_METRICS_PORT is set, the SDK's own Prometheus endpoint (worker and client
+ * metrics from the SDK's core, e.g. `temporal_activity_execution_failed`) at `/metrics`.
  */
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type TelemetryOptions } from '@temporalio/worker';
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 let installed = false;
 
+/** Options of {@link installRuntime}; each overrides its environment variable. */
+export interface RuntimeSettings {
+  /**
+   * Serve Prometheus metrics: a port (bound on 127.0.0.1) or `host:port`. Overrides
+   * STEADFAST_METRICS_PORT, which takes the same forms.
+   */
+  metrics?: string | number;
+}
+
+/**
+ * The Prometheus bind address for a STEADFAST_METRICS_PORT value: `9464` → `127.0.0.1:9464`
+ * (loopback unless a host is named), `0.0.0.0:9464` as given.
+ * @throws Error naming the variable and the expected form when the value is not a port
+ */
+export function metricsBindAddress(value: string | number): string {
+  const text = String(value).trim();
+  const match = /^(?:(.+):)?(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65_535) {
+    throw new Error(`STEADFAST_METRICS_PORT must be a port (1-65535) or host:port, e.g. 9464 or 0.0.0.0:9464; got "${text}"`);
+  }
+  return `${match[1] ?? '127.0.0.1'}:${port}`;
+}
+
 /** Installs the runtime once per process; later calls are no-ops. */
-export function installRuntime(defaultLevel: LogLevel = 'WARN'): void {
+export function installRuntime(defaultLevel: LogLevel = 'WARN', settings: RuntimeSettings = {}): void {
   if (installed) return;
-  installed = true;
   const fromEnv = process.env.STEADFAST_LOG_LEVEL?.trim().toUpperCase();
   if (fromEnv && !LEVELS.includes(fromEnv as LogLevel)) {
     throw new Error(`STEADFAST_LOG_LEVEL must be one of ${LEVELS.join(', ')}; got "${fromEnv}"`);
   }
-  Runtime.install({ logger: new DefaultLogger((fromEnv as LogLevel | undefined) ?? defaultLevel) });
+  const metrics = settings.metrics ?? (process.env.STEADFAST_METRICS_PORT?.trim() || undefined);
+  const telemetryOptions: TelemetryOptions | undefined =
+    metrics !== undefined ? { metrics: { prometheus: { bindAddress: metricsBindAddress(metrics) } } } : undefined;
+  installed = true;
+  Runtime.install({ logger: new DefaultLogger((fromEnv as LogLevel | undefined) ?? defaultLevel), telemetryOptions });
 }

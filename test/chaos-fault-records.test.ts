@@ -1,0 +1,197 @@
+/**
+ * Fault records from real runs on the dev server: injected faults (transient, lost-ack, hang,
+ * permanent), a worker process SIGKILLed in the middle of an activity, the attempt observer
+ * sampling the server, and the worker's own Prometheus endpoint.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { prepareStore } from '../activities';
+import { openStore, type EffectStore } from '../activities/store';
+import { AttemptObserver } from '../client/chaos/attempt-observer';
+import { extractFaultRecords } from '../client/chaos/fault-records';
+import { computeMetrics, recoveryTime, timeToDetect, timeToRecover, type FaultRecord } from '../client/chaos/metrics';
+import { scrape, sumOf } from '../client/chaos/prometheus';
+import { WorkerPool } from '../client/chaos/worker-pool';
+import { startDevServer, type TemporalHandle } from '../platform/servers';
+import { createWorker } from '../workers/worker';
+import { carePathway } from '../workflows';
+import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
+import { historyEvents, uniqueId, waitUntil } from './helpers';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The time of the first event matching `pick`, in ms. */
+function eventTime(events: HistoryEvent[], pick: (e: HistoryEvent) => unknown): number {
+  const e = events.find(pick);
+  assert.ok(e, 'expected event not in history');
+  return optionalTsToMs(e.eventTime)!;
+}
+
+describe('chaos: fault records and worker metrics from real runs (dev server)', function () {
+  let temporal: TemporalHandle;
+  let store: EffectStore;
+  let storeUrl: string;
+  let dir: string;
+  let pool: WorkerPool | undefined;
+
+  before(async function () {
+    temporal = await startDevServer();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-chaos-'));
+    storeUrl = `sqlite:${path.join(dir, 'effects.db')}`;
+    store = openStore(storeUrl);
+    await prepareStore(store);
+  });
+
+  after(async function () {
+    await pool?.stopAll().catch((err) => console.error('stopping worker processes failed:', err));
+    await temporal?.close().catch((err) => console.error('server teardown failed:', err));
+    await store?.close().catch((err) => console.error('store close failed:', err));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function start(taskQueue: string, plan: FaultPlan, patient: string): Promise<WorkflowHandle<typeof carePathway>> {
+    return temporal.client.workflow.start(carePathway, {
+      taskQueue,
+      workflowId: uniqueId(`chaos-care-${patient}`),
+      args: [{ patientId: uniqueId(patient), ward: 'cardiology', followUpAfter: '1 second' }],
+      memo: { [FAULT_PLAN_MEMO_KEY]: plan },
+    });
+  }
+
+  it('a worker process serves the SDK Prometheus metrics, with real failure and completion counters', async function () {
+    const taskQueue = uniqueId('chaos-metrics-tq');
+    pool = new WorkerPool({ address: temporal.address, namespace: temporal.namespace, taskQueue, storeUrl, logDir: dir, client: temporal.client });
+    const worker = await pool.start();
+    const handle = await start(taskQueue, { admitPatient: { kind: 'transient', times: 2 } }, 'metrics');
+    await handle.result();
+    // The worker's core exports on its own schedule: poll until the counters show this run.
+    const samples = await waitUntil(
+      async () => {
+        const s = await scrape(worker.metricsUrl);
+        return sumOf(s, 'temporal_workflow_completed') >= 1 ? s : undefined;
+      },
+      { what: 'temporal_workflow_completed on the worker endpoint', timeoutMs: 20_000 },
+    );
+    assert.equal(sumOf(samples, 'temporal_activity_execution_failed', { activity_type: 'admitPatient' }), 2);
+    assert.equal(sumOf(samples, 'temporal_workflow_completed', { workflow_type: 'carePathway' }), 1);
+    assert.ok(sumOf(samples, 'temporal_activity_task_received') >= 4, 'three admission attempts and one follow-up');
+    await pool.stopAll();
+    assert.equal(await worker.exited, 0, 'SIGTERM stops the worker process gracefully');
+  });
+
+  it('extracts every injected fault, with server and kill-log times, from histories and observed attempts', async function () {
+    const taskQueue = uniqueId('chaos-records-tq');
+    const killQueue = uniqueId('chaos-kill-tq');
+    const observer = new AttemptObserver(temporal.client, temporal.namespace);
+    pool = new WorkerPool({ address: temporal.address, namespace: temporal.namespace, taskQueue: killQueue, storeUrl, logDir: dir, client: temporal.client });
+    const doomed = await pool.start();
+
+    const flaky = await start(taskQueue, { admitPatient: { kind: 'transient', times: 2 }, scheduleFollowUp: { kind: 'lost-ack' } }, 'flaky');
+    const hung = await start(taskQueue, { scheduleFollowUp: { kind: 'hang' } }, 'hung');
+    const rejected = await start(taskQueue, { admitPatient: { kind: 'permanent' } }, 'rejected');
+    // On the kill queue only the doomed worker polls: its admission attempt hangs until it dies.
+    const killed = await start(killQueue, { admitPatient: { kind: 'hang' } }, 'killed');
+    const handles = [flaky, hung, rejected, killed];
+    const settled = Promise.allSettled(handles.map((h) => h.result()));
+    const sampling = observer.sampleUntil(handles.map((h) => h.workflowId), settled);
+
+    const inProcess = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    const rescuer = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: killQueue, store });
+    const [results] = await Promise.all([
+      inProcess.runUntil(async () => {
+        await waitUntil(
+          async () => (await killed.describe()).raw.pendingActivities?.some((p) => p.lastWorkerIdentity === doomed.identity && Number(p.state) === 2),
+          { what: 'the admission running on the doomed worker' },
+        );
+        pool!.kill(doomed);
+        return rescuer.runUntil(settled);
+      }),
+    ]);
+    await sampling;
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+
+    const recordsOf = async (h: WorkflowHandle, correct = true) => {
+      const events = await historyEvents(h);
+      const records = extractFaultRecords(events, {
+        workflowId: h.workflowId,
+        workflowType: 'carePathway',
+        outcomeCorrect: correct,
+        kills: pool!.kills,
+        attemptFailures: observer.failures(),
+      });
+      return { events, records };
+    };
+
+    // flaky: two transient faults on the admission, one lost reply on the follow-up.
+    {
+      const { events, records } = await recordsOf(flaky);
+      assert.deepEqual(records.map((r) => [r.kind, r.step]), [
+        ['transient', 'admitPatient'],
+        ['transient', 'admitPatient'],
+        ['lost-ack', 'scheduleFollowUp'],
+      ]);
+      const admitted = eventTime(events, (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === '5');
+      for (const r of records) {
+        assert.ok(r.injectedAt! <= r.detectedAt!, 'injected before detected');
+        assert.ok(timeToDetect(r)! < 1_000, `a thrown failure is noticed at once (T_FD ${timeToDetect(r)} ms)`);
+      }
+      // Retry policy: 1 s after the first failure, 2 s after the second (backoff coefficient 2).
+      assert.equal(records[0].recoveredAt, admitted);
+      assert.ok(timeToRecover(records[0])! >= 3_000 - 50, `T_R ${timeToRecover(records[0])} ≥ 1 s + 2 s of backoff`);
+      assert.ok(timeToRecover(records[1])! >= 2_000 - 50, `T_R ${timeToRecover(records[1])} ≥ 2 s of backoff`);
+      assert.ok(timeToRecover(records[2])! >= 1_000 - 50, `T_R ${timeToRecover(records[2])} ≥ 1 s of backoff`);
+      const followUps = await store.all('SELECT key FROM care_events WHERE key = ?', [`${flaky.workflowId}/follow-up`]);
+      assert.equal(followUps.length, 1, 'the lost reply did not duplicate the booking');
+    }
+
+    // hung: the follow-up's first attempt times out after its 10 s start-to-close timeout.
+    {
+      const { records } = await recordsOf(hung);
+      assert.equal(records.length, 1);
+      const [r] = records;
+      assert.deepEqual([r.kind, r.step], ['timeout', 'scheduleFollowUp']);
+      assert.equal(timeToDetect(r), 10_000, 'detected exactly one start-to-close timeout after the attempt started');
+      assert.ok(timeToRecover(r)! >= 1_000 - 50, 'recovered after the 1 s backoff and the retry');
+    }
+
+    // rejected: a permanent fault is detected by the ActivityTaskFailed event and never recovers.
+    {
+      const { events, records } = await recordsOf(rejected);
+      assert.equal(records.length, 1);
+      const [r] = records;
+      assert.deepEqual([r.kind, r.step], ['permanent', 'admitPatient']);
+      assert.equal(r.detectedAt, eventTime(events, (e) => e.activityTaskFailedEventAttributes));
+      assert.equal(r.recoveredAt, undefined);
+    }
+
+    // killed: the kill is the injection; the server notices at the attempt's timeout.
+    {
+      const { events, records } = await recordsOf(killed);
+      const [kill] = pool.kills;
+      const r = records.find((x) => x.step === 'admitPatient');
+      assert.ok(r, 'the kill shows up as a fault of the admission');
+      assert.equal(r.kind, 'worker-kill');
+      assert.equal(r.injectedAt, kill.at);
+      assert.ok(timeToDetect(r)! > 0 && timeToDetect(r)! <= 10_000, `T_FD ${timeToDetect(r)} within the 10 s timeout`);
+      assert.equal(r.recoveredAt, eventTime(events, (e) => e.activityTaskCompletedEventAttributes));
+      const retried = events.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!;
+      assert.equal(retried.attempt, 2);
+      assert.notEqual(retried.identity, doomed.identity, 'another worker ran the retry');
+      console.log(`      (kill: T_FD ${timeToDetect(r)} ms, T_R ${timeToRecover(r)} ms, T_RT ${recoveryTime(r)} ms)`);
+    }
+
+    const all: FaultRecord[] = [];
+    for (const h of handles) all.push(...(await recordsOf(h)).records);
+    const starts = await Promise.all(handles.map(async (h) => (await h.describe()).startTime.getTime()));
+    const closes = await Promise.all(handles.map(async (h) => (await h.describe()).closeTime!.getTime()));
+    const m = computeMetrics(all, { start: Math.min(...starts), end: Math.max(...closes) });
+    assert.equal(m.faults, 6);
+    assert.deepEqual(m.faultsByKind, { transient: 2, 'lost-ack': 1, timeout: 1, permanent: 1, 'worker-kill': 1 });
+    assert.equal(m.tRT.count, 5, 'all but the permanent fault recovered');
+  });
+});
