@@ -22,7 +22,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'test/fixtures/changed-workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'test/fixtures/changed-workflows/**/*.ts', 'test/fixtures/buggy-workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
