@@ -48,7 +48,8 @@ function spinnerProgress(spinner: Ora): Progress {
  * when it is not.
  */
 export async function startProgress(text: string, stream: NodeJS.WriteStream = process.stderr): Promise<Progress> {
-  if (!stream.isTTY) return plainProgress(stream, text);
+  // A terminal that reports no width (some pseudo-terminals) would make the spinner redraw badly.
+  if (!stream.isTTY || !(stream.columns > 0)) return plainProgress(stream, text);
   // ora is an ES module; loaded only when a terminal will show it.
   const { default: ora } = await import('ora');
   return spinnerProgress(ora({ text, stream, discardStdin: false }).start());

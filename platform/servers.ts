@@ -149,8 +149,14 @@ export async function openTemporal(
   opts: DevServerOptions = {},
   config: SteadfastConfig = loadConfig(),
 ): Promise<TemporalHandle> {
-  if (config.temporal.address) return connectExternal(config);
-  return startDevServer(opts);
+  if (!config.temporal.address) return startDevServer(opts);
+  const handle = await connectExternal(config);
+  // Workflows upsert Steadfast's search attributes; a server that lacks them would fail those tasks.
+  await ensureSearchAttributes(handle.client.connection, handle.namespace).catch(async (err) => {
+    await handle.close();
+    throw err;
+  });
+  return handle;
 }
 
 export { describeResolution, resolveServer };

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { EffectStore } from '../activities/store';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
 import { createWorker, workflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
+import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
 import { parseJson, runCli, type CliResult } from './cli-process';
 import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
@@ -323,15 +325,23 @@ describe('steadfast CLI', function () {
       assert.equal(badType.json.error.field, '--type');
     });
 
-    it('faults finds the runs that failed or needed retries, with cause chains, and not clean ones', async function () {
+    it('faults finds the runs that failed, timed out or needed retries, with cause chains, and not clean ones', async function () {
       const clean = await cli('start', 'carePathway', '--input', input('patient-cli-4'), '--id', cleanId, '--wait');
       assert.equal(clean.code, 0, clean.stderr);
+      const timedOutId = uniqueId('care-cli-timed-out');
+      const timingOut = await temporal.client.workflow.start(carePathway, {
+        taskQueue,
+        workflowId: timedOutId,
+        args: [{ patientId: 'patient-cli-7', ward: 'icu', followUpAfter: '1 second', signOffWithin: '1 hour' }],
+        workflowExecutionTimeout: '2 seconds',
+      });
+      await assert.rejects(timingOut.result(), WorkflowFailedError);
 
       const r = await waitUntil(
         async () => {
           const found = await cliJson('faults', '--since', '1h');
           const ids = found.json.runs?.map((run: Json) => run.workflowId) ?? [];
-          return ids.includes(retriedId) && ids.includes(failedId) && found;
+          return ids.includes(retriedId) && ids.includes(failedId) && ids.includes(timedOutId) && found;
         },
         { what: 'the troubled runs in the visibility index' },
       );
@@ -349,6 +359,10 @@ describe('steadfast CLI', function () {
       assert.deepEqual(failed.faults.kinds, ['activity-failed']);
       assert.deepEqual(failed.failure.map((l: Json) => l.type), ['scheduleFollowUp', 'SimulatedPermanentFault']);
       assert.match(failed.causes[0], /activity scheduleFollowUp failed.*⟵ \[simulated\] permanent fault/);
+
+      const timedOut = byId.get(timedOutId)!;
+      assert.equal(timedOut.status, 'TIMED_OUT');
+      assert.deepEqual(timedOut.causes, ['workflow execution timed out']);
 
       for (const untroubled of [cleanId, cancelledId]) assert.ok(!byId.has(untroubled), `${untroubled} is not a fault`);
 
