@@ -15,6 +15,7 @@ export const ExitCode = {
   /** Bad usage or input: unknown command, missing argument, malformed JSON, schema violation, unknown id. */
   usage: 2,
 } as const;
+/** One of the {@link ExitCode} values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** What went wrong, as `--json` prints it under `error`. */

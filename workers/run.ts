@@ -27,6 +27,7 @@ export class WorkerConnectError extends Error {
   override readonly name = 'WorkerConnectError';
 }
 
+/** Options of {@link runWorker}. */
 export interface RunWorkerOptions {
   config?: SteadfastConfig;
   /** Called once the worker polls. */

@@ -79,6 +79,7 @@ export const SIGN_OFF_OVERDUE = 'SignOffOverdue';
 
 const { admitPatient, scheduleFollowUp } = proxyActivities<Activities>(serviceCall);
 
+/** The care pathway of one patient (see the diagram above). */
 export async function carePathway(input: CarePathwayInput): Promise<CarePathwayResult> {
   const state: CarePathwayState = { stage: 'admitting', patientId: input.patientId, notes: [] };
   setHandler(stateQuery, () => state);

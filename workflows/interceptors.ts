@@ -71,6 +71,7 @@ class FaultRecorder implements WorkflowOutboundCallsInterceptor {
   }
 }
 
+/** The workflow interceptors Steadfast's workers register: fault plan propagation and fault recording. */
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   outbound: [new FaultPlanPropagator(), new FaultRecorder()],
 });

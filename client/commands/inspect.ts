@@ -21,6 +21,7 @@ export const STATUS_VALUES = {
   'continued-as-new': 'ContinuedAsNew',
   'timed-out': 'TimedOut',
 } as const;
+/** A status name as `--status` accepts it. */
 export type StatusName = keyof typeof STATUS_VALUES;
 
 /** The visibility query of `list`. */

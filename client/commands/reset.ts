@@ -12,6 +12,7 @@ import { ok, type CommandOutput } from './output';
 /** Where to reset to: an event id, or the last good workflow task. */
 export type ResetTarget = number | 'last-good';
 
+/** Options of `reset`. */
 export interface ResetOptions {
   to: ResetTarget;
   runId?: string;
@@ -19,6 +20,10 @@ export interface ResetOptions {
   wait?: boolean;
 }
 
+/**
+ * Resets the run (the latest, or `--run-id`) to the chosen workflow task and prints the new run's
+ * id; with `--wait`, then waits for the new run's outcome.
+ */
 export async function reset(conn: CliConnection, workflowId: string, opts: ResetOptions): Promise<CommandOutput> {
   const { client } = conn;
   const done = await withProgress(

@@ -7,6 +7,7 @@ import { carePathway } from '../../workflows';
 import { defineWorkflowType } from '../workflow-type';
 import { duration, nonEmpty } from './common';
 
+/** `carePathway`'s entry in the workflow registry. */
 export const carePathwayType = defineWorkflowType({
   workflow: carePathway,
   summary: 'healthcare: admit a patient, optionally wait for a clinician sign-off, wait, book the follow-up',
