@@ -18,6 +18,7 @@ import {
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
+import { version } from '../package.json';
 import { DEFAULT_SERVER_ADDRESS, DEFAULT_SERVER_PORT, DEFAULT_UI_PORT, DEV_SERVER_DB } from '../platform/config';
 import { CliError, ExitCode, OperationError, UsageError, type ErrorReport } from './cli-errors';
 import { connectCli, loadCliConfig, type CliConnection } from './connect';
@@ -105,8 +106,11 @@ export function toCliError(err: unknown): CliError {
   throw err;
 }
 
-/** Builds the program. `state.exitCode` holds the exit code of the command that ran. */
-export function buildProgram(io: Io = processIo, state = { exitCode: 0 as number }): Command {
+/**
+ * Builds the program. `state.exitCode` holds the exit code of the command that ran; with
+ * `jsonErrors`, usage errors are left to the caller to print as JSON.
+ */
+export function buildProgram(io: Io = processIo, state = { exitCode: 0 as number }, jsonErrors = process.argv.includes('--json')): Command {
   const print = (output: CommandOutput, json: boolean) => {
     if (json) io.out(output.compact ? JSON.stringify(output.json) : JSON.stringify(output.json, null, 2));
     else if (output.text) io.out(output.text);
@@ -132,14 +136,14 @@ export function buildProgram(io: Io = processIo, state = { exitCode: 0 as number
 
   const program = new Command('steadfast')
     .description('Operate Steadfast workflows on Temporal: start, inspect, signal, cancel, reset, find faults.')
-    .version('0.1.0')
+    .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
       // With --json, usage errors are printed by main() as a JSON document instead.
-      outputError: (s, write) => (process.argv.includes('--json') ? undefined : write(s)),
+      outputError: (s, write) => (jsonErrors ? undefined : write(s)),
     })
     .addHelpText(
       'after',
@@ -294,7 +298,7 @@ function reportError(io: Io, json: boolean, report: ErrorReport): void {
 export async function main(argv: string[] = process.argv, io: Io = processIo): Promise<number> {
   const json = argv.includes('--json');
   const state = { exitCode: 0 as number };
-  const program = buildProgram(io, state);
+  const program = buildProgram(io, state, json);
   try {
     await program.parseAsync(argv);
     return state.exitCode;

@@ -10,8 +10,10 @@ import { OperationError, UsageError } from './cli-errors';
 
 /** How long the CLI waits for a server that accepts TCP connections to answer gRPC. */
 const CONNECT_TIMEOUT = '5 seconds';
-/** gRPC status NOT_FOUND. */
+/** gRPC status codes that the CLI tells apart. */
 const NOT_FOUND = 5;
+const DEADLINE_EXCEEDED = 4;
+const UNAVAILABLE = 14;
 
 /** A client connection for one CLI command. */
 export interface CliConnection {
@@ -91,7 +93,17 @@ export async function connectCli(config: SteadfastConfig = loadCliConfig()): Pro
         expected: 'an existing namespace (the dev server has "default")',
       });
     }
-    throw unreachable(address, source, (err as Error).message, err);
+    const code = (err as { code?: number }).code;
+    if (code === UNAVAILABLE || code === DEADLINE_EXCEEDED) throw unreachable(address, source, (err as Error).message, err);
+    throw new OperationError(
+      {
+        code: 'server-error',
+        message: `the Temporal server at ${address} refused to describe namespace "${namespace}": ${(err as Error).message}`,
+        field: 'TEMPORAL_API_KEY / TEMPORAL_TLS_*',
+        expected: 'credentials that may use the namespace',
+      },
+      { cause: err },
+    );
   }
   return {
     client: new Client({ connection, namespace }),
