@@ -23,7 +23,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'test/fixtures/changed-workflows/**/*.ts', 'test/fixtures/lint-violations/**/*.ts'],
+    files: [
+      'workflows/**/*.ts',
+      'test/fixtures/changed-workflows/**/*.ts',
+      'test/fixtures/buggy-workflows/**/*.ts',
+      'test/fixtures/lint-violations/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

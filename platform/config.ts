@@ -21,6 +21,18 @@ export const STATE_DIR = process.env.STEADFAST_HOME
 export const DEFAULT_TASK_QUEUE = 'steadfast';
 export const DEFAULT_NAMESPACE = 'default';
 
+/** Frontend port of the dev server that `steadfast server` runs (the Temporal default). */
+export const DEFAULT_SERVER_PORT = 7233;
+/** Web UI port of `steadfast server` (the Temporal default). */
+export const DEFAULT_UI_PORT = 8233;
+/**
+ * Where CLI commands and standalone workers look for Temporal when no address is configured:
+ * the port that `steadfast server` listens on.
+ */
+export const DEFAULT_SERVER_ADDRESS = `127.0.0.1:${DEFAULT_SERVER_PORT}`;
+/** The persistent database of `steadfast server`. */
+export const DEV_SERVER_DB = path.join(STATE_DIR, 'dev-server.db');
+
 /** Where and how to reach Temporal. `address` undefined means "start an embedded dev server". */
 export interface TemporalConfig {
   /** The server's `host:port`, or undefined when none was configured. */
@@ -81,4 +93,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfi
     taskQueue,
     storeUrl,
   };
+}
+
+/**
+ * The server that a CLI command or a standalone worker connects to: the configured address, or
+ * else {@link DEFAULT_SERVER_ADDRESS}. `source` says which, for error messages.
+ * (The demo and the tests start an embedded server instead; see `openTemporal`.)
+ */
+export function serverAddress(config: SteadfastConfig): { address: string; source: string } {
+  return config.temporal.address
+    ? { address: config.temporal.address, source: 'from TEMPORAL_ADDRESS or temporal.toml' }
+    : { address: DEFAULT_SERVER_ADDRESS, source: 'the default, where "steadfast server" listens; set TEMPORAL_ADDRESS for another' };
 }

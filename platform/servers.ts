@@ -13,8 +13,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { STEADFAST_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { loadConfig, type SteadfastConfig } from './config';
 import { resolveServer, withResolvedServer, describeResolution } from './provision';
+import { ensureSearchAttributes } from './search-attributes';
 
 /** A free TCP port on loopback, chosen by the OS. */
 export async function freePort(): Promise<number> {
@@ -54,7 +56,11 @@ export interface DevServerOptions {
   port?: number;
   /** Persist the server's state in this SQLite file; default in-memory. */
   dbFilename?: string;
-  /** Search attributes to register at start (used by `steadfast faults`). */
+  /**
+   * Extra search attributes to register at start. Steadfast's own (`workflows/search-attributes.ts`,
+   * used by `steadfast faults`) are always registered: workflows upsert them, which fails on a
+   * server that does not know them.
+   */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -86,7 +92,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Tempo
         ui: Boolean(opts.ui),
         uiPort,
         dbFilename: opts.dbFilename,
-        searchAttributes: opts.searchAttributes,
+        searchAttributes: [...STEADFAST_SEARCH_ATTRIBUTES, ...(opts.searchAttributes ?? [])],
         log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
       },
     }),
@@ -100,6 +106,8 @@ export async function startTimeSkippingServer(): Promise<TemporalHandle> {
   const env = await withResolvedServer('test-server', (executable) =>
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable, port } }),
   );
+  // Unlike the dev server, the test server takes search attributes only through the operator API.
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
   return handleFromEnv(env, `127.0.0.1:${port}`);
 }
 
@@ -141,8 +149,14 @@ export async function openTemporal(
   opts: DevServerOptions = {},
   config: SteadfastConfig = loadConfig(),
 ): Promise<TemporalHandle> {
-  if (config.temporal.address) return connectExternal(config);
-  return startDevServer(opts);
+  if (!config.temporal.address) return startDevServer(opts);
+  const handle = await connectExternal(config);
+  // Workflows upsert Steadfast's search attributes; a server that lacks them would fail those tasks.
+  await ensureSearchAttributes(handle.client.connection, handle.namespace).catch(async (err) => {
+    await handle.close();
+    throw err;
+  });
+  return handle;
 }
 
 export { describeResolution, resolveServer };

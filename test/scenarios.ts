@@ -5,6 +5,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TemporalHandle } from '../platform/servers';
 import { carePathway } from '../workflows';
+import { signOffSignal } from '../workflows/care-pathway';
 import { FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
 
 export interface Scenario {
@@ -23,6 +24,19 @@ export const scenarios: Scenario[] = [
         workflowId,
         args: [{ patientId: 'patient-7', ward: 'orthopaedics', followUpAfter: '14 days' }],
         memo: { [FAULT_PLAN_MEMO_KEY]: { admitPatient: { kind: 'transient', times: 2 } } },
+      }),
+  },
+  {
+    // The sign-off step, and the fault attributes that the interceptor upserts after a retry.
+    name: 'care-pathway-sign-off',
+    start: (temporal, taskQueue, workflowId) =>
+      temporal.client.workflow.signalWithStart(carePathway, {
+        taskQueue,
+        workflowId,
+        args: [{ patientId: 'patient-8', ward: 'cardiology', followUpAfter: '7 days', signOffWithin: '2 days' }],
+        signal: signOffSignal,
+        signalArgs: [{ clinician: 'dr-okafor' }],
+        memo: { [FAULT_PLAN_MEMO_KEY]: { scheduleFollowUp: { kind: 'transient', times: 1 } } },
       }),
   },
 ];

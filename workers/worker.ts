@@ -5,6 +5,7 @@
  */
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { attemptReporting } from '../activities/attempt-report';
 import { faultInjection } from '../activities/fault-injection';
 import type { EffectStore } from '../activities/store';
 
@@ -41,7 +42,7 @@ export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.store),
-    interceptors: { activity: [faultInjection] },
+    interceptors: { activity: [faultInjection, attemptReporting] },
     ...opts.overrides,
   });
 }
