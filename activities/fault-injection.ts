@@ -5,7 +5,7 @@
  *
  *   before the effect ──► effect commits ──► reply
  *      transient                lost-ack
- *      permanent
+ *      permanent                hang-after-effect (past the timeout)
  *      hang (past the timeout)
  *
  * Every failure thrown here is labelled `[simulated]` and has a `Simulated*` type, so nobody
@@ -54,6 +54,10 @@ class FaultInjector implements ActivityInboundCallsInterceptor {
         throw ApplicationFailure.nonRetryable(`[simulated] permanent fault before the effect in ${where}`, SimulatedFaultType.permanent);
       case 'hang':
         // Never reply. The server times the attempt out; the worker then cancels this attempt.
+        await this.ctx.cancelled;
+        throw new Error('unreachable: ctx.cancelled always rejects');
+      case 'hang-after-effect':
+        await next(input);
         await this.ctx.cancelled;
         throw new Error('unreachable: ctx.cancelled always rejects');
       case 'lost-ack': {

@@ -16,7 +16,12 @@ export type FaultSpec =
   /** Never replies on the first `times` attempts, so the activity's timeout fires. */
   | { kind: 'hang'; times?: number }
   /** Performs the effect, then loses the reply on the first `times` attempts. */
-  | { kind: 'lost-ack'; times?: number };
+  | { kind: 'lost-ack'; times?: number }
+  /**
+   * Performs the effect, then never replies on the first `times` attempts, so the activity times out
+   * after its effect landed (a slow network, a worker that stalls after committing).
+   */
+  | { kind: 'hang-after-effect'; times?: number };
 
 export type FaultKind = FaultSpec['kind'];
 

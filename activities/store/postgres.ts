@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { KEYS_DDL } from './keys';
 import { applyOnce } from './once';
-import type { EffectStore, OnceResult, StoreTx } from './types';
+import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
 
 /** `?` placeholders → `$1, $2, …` (the store's SQL never contains a literal question mark). */
 function toPg(sql: string): string {
@@ -76,9 +76,16 @@ export class PostgresStore implements EffectStore {
     return this.withClient(fn);
   }
 
-  once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>): Promise<OnceResult<T>> {
+  once<T>(
+    key: string,
+    request: unknown,
+    effect: (tx: StoreTx) => Promise<T>,
+    options: OnceOptions = {},
+  ): Promise<OnceResult<T>> {
+    // Locks in one global order (sorted), so two transactions that lock overlapping keys cannot deadlock.
+    const keys = [...new Set([key, ...(options.alsoLock ?? [])])].sort();
     return this.transaction(async (tx) => {
-      await tx.run('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+      for (const k of keys) await tx.run('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [k]);
       return applyOnce(tx, key, request, effect);
     });
   }
