@@ -5,6 +5,7 @@
 import { openAccounts } from './bank';
 import { stockItems } from './inventory';
 import type { EffectStore } from './store';
+import type { OrderFulfillmentInput } from '../workflows/order-fulfillment';
 
 /** What {@link seedFinance} created; ids carry the tag. */
 export interface FinanceFixture {
@@ -50,4 +51,23 @@ export async function seedFinance(store: EffectStore, tag = ''): Promise<Finance
     { sku: fixture.skus.gadget, unitPrice: 4_999, quantity: 3 },
   ]);
   return fixture;
+}
+
+/**
+ * Alice's order of 2 widgets and 1 gadget (74.99), paid to the shop and shipped to her address;
+ * `overrides` replace any field.
+ */
+export function sampleOrder(f: FinanceFixture, orderId: string, overrides: Partial<OrderFulfillmentInput> = {}): OrderFulfillmentInput {
+  return {
+    orderId,
+    customerEmail: 'alice@example.com',
+    paymentAccount: f.accounts.alice,
+    merchantAccount: f.accounts.merchant,
+    items: [
+      { sku: f.skus.widget, quantity: 2 },
+      { sku: f.skus.gadget, quantity: 1 },
+    ],
+    shippingAddress: '1 Market Street, Springfield',
+    ...overrides,
+  };
 }

@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { balances } from '../activities/bank';
-import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
+import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../activities/store';
 import type { TemporalHandle } from '../platform/servers';
@@ -24,19 +24,7 @@ function startOrder(
   return temporal.client.workflow.start(orderFulfillment, {
     taskQueue,
     workflowId: `order-${orderId}`,
-    args: [
-      {
-        orderId,
-        customerEmail: 'alice@example.com',
-        paymentAccount: f.accounts.alice,
-        merchantAccount: f.accounts.merchant,
-        items: [
-          { sku: f.skus.widget, quantity: 2 },
-          { sku: f.skus.gadget, quantity: 1 },
-        ],
-        shippingAddress: '1 Market Street, Springfield',
-      },
-    ],
+    args: [sampleOrder(f, orderId)],
     memo: faults ? { [FAULT_PLAN_MEMO_KEY]: faults } : undefined,
   });
 }

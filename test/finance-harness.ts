@@ -12,10 +12,10 @@ import type { EffectStore } from '../activities/store';
 import { verifyStore, type RunRecord, type VerifyReport } from '../activities/verify';
 import { runRecordOf } from '../client/run-record';
 import { trailFromEvents, type TrailStep } from '../client/trail';
-import type { TemporalHandle } from '../platform/servers';
+import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
 import { createWorker } from '../workers/worker';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
-import { historyEvents, uniqueId } from './helpers';
+import { historyEvents, uniqueId, waitUntil } from './helpers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -127,4 +127,38 @@ export async function compensationOutcomes(store: EffectStore, workflowId: strin
     `${workflowId}/%`,
   ]);
   return Object.fromEntries(rows.map((r) => [r.key.slice(workflowId.length + 1), r.outcome]));
+}
+
+/**
+ * Registers `before`/`after` hooks that give the enclosing suite a time-skipping server of its
+ * own; read it as `.temporal` inside tests. (A cancelled attempt that still hangs in a worker holds
+ * the server's clock until its timeout, so suites that leave one get their own server.)
+ */
+export function timeSkippingServerForSuite(): { readonly temporal: TemporalHandle } {
+  const holder: { temporal?: TemporalHandle } = {};
+  before(async function () {
+    holder.temporal = await startTimeSkippingServer();
+  });
+  after(async function () {
+    await holder.temporal?.close().catch((err) => console.error('server teardown failed:', err));
+  });
+  return {
+    get temporal(): TemporalHandle {
+      assert.ok(holder.temporal, 'the suite has no server: used outside a test?');
+      return holder.temporal;
+    },
+  };
+}
+
+/**
+ * A `whileRunning` action: waits until the effect of `step` (a row under key `<workflowId>/<step>`
+ * in `table`) has landed, then cancels the run, so that the step in flight must be undone too.
+ */
+export function cancelOnceLanded(store: EffectStore, table: string, step: string): NonNullable<RunOptions['whileRunning']> {
+  return async (handle, workflowId) => {
+    await waitUntil(() => store.get(`SELECT key FROM ${table} WHERE key = ?`, [`${workflowId}/${step}`]), {
+      what: `the effect of ${step} to land in ${table}`,
+    });
+    await handle.cancel();
+  };
 }

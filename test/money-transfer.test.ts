@@ -9,30 +9,33 @@ import { balances, CLEARING_ACCOUNT } from '../activities/bank';
 import { SimulatedFaultType } from '../activities/fault-injection';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import type { EffectStore } from '../activities/store';
-import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
+import type { TemporalHandle } from '../platform/servers';
 import { moneyTransfer } from '../workflows';
 import { RejectionType, SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
 import type { FaultPlan } from '../workflows/fault-plan';
 import { TransferStep } from '../workflows/finance-steps';
 import type { MoneyTransferInput } from '../workflows/money-transfer';
 import { serviceCall } from '../workflows/options';
-import { assertFailedWith, assertVerified, compensationOutcomes, runFinance, type FinishedRun, type RunOptions } from './finance-harness';
-import { tempSqliteStore, waitUntil } from './helpers';
+import {
+  assertFailedWith,
+  assertVerified,
+  cancelOnceLanded,
+  compensationOutcomes,
+  runFinance,
+  timeSkippingServerForSuite,
+  type FinishedRun,
+  type RunOptions,
+} from './finance-harness';
+import { tempSqliteStore } from './helpers';
 
 const AMOUNT = 12_345;
 
 describe('moneyTransfer on the time-skipping server', function () {
-  let temporal: TemporalHandle;
+  const server = timeSkippingServerForSuite();
   let store: EffectStore;
   let cleanup: () => Promise<void>;
   let f: FinanceFixture;
 
-  before(async function () {
-    temporal = await startTimeSkippingServer();
-  });
-  after(async function () {
-    await temporal?.close().catch((err) => console.error('server teardown failed:', err));
-  });
   beforeEach(async function () {
     ({ store, cleanup } = await tempSqliteStore());
     f = await seedFinance(store);
@@ -47,7 +50,7 @@ describe('moneyTransfer on the time-skipping server', function () {
   function transfer(overrides: Partial<MoneyTransferInput> = {}): MoneyTransferInput {
     return { transferId: 'tx-77', fromAccount: f.accounts.alice, toAccount: f.accounts.bob, amount: AMOUNT, ...overrides };
   }
-  const run = (input: MoneyTransferInput, opts: RunOptions = {}) =>
+  const run = (input: MoneyTransferInput, opts: RunOptions = {}, temporal: TemporalHandle = server.temporal) =>
     runFinance(temporal, store, moneyTransfer, input, { idPrefix: 'transfer-tx-77', ...opts });
 
   async function assertUnchanged(): Promise<void> {
@@ -169,26 +172,13 @@ describe('moneyTransfer on the time-skipping server', function () {
 
   describe('cancellation', function () {
     // A cancelled attempt that still hangs holds the time-skipping clock until its timeout: own server.
-    let shared: TemporalHandle;
-    before(async function () {
-      shared = temporal;
-      temporal = await startTimeSkippingServer();
-    });
-    after(async function () {
-      await temporal.close().catch((err) => console.error('server teardown failed:', err));
-      temporal = shared;
-    });
+    const own = timeSkippingServerForSuite();
 
     it('cancelling after the deposit landed, before its reply, reverses both halves and ends cancelled', async function () {
       const r = await run(transfer(), {
         faults: { deposit: { kind: 'hang-after-effect', times: 1 } },
-        whileRunning: async (handle, workflowId) => {
-          await waitUntil(() => store.get('SELECT id FROM bank_ledger WHERE key = ?', [`${workflowId}/${TransferStep.deposit}`]), {
-            what: 'the deposit to land',
-          });
-          await handle.cancel();
-        },
-      });
+        whileRunning: cancelOnceLanded(store, 'bank_ledger', TransferStep.deposit),
+      }, own.temporal);
       assert.ok(r.error instanceof WorkflowFailedError && r.error.cause instanceof CancelledFailure, String(r.error));
       assert.equal(r.record.status, 'CANCELLED');
       assert.deepEqual(r.compensations, ['reverseDeposit', 'reverseWithdrawal']);

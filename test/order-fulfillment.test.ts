@@ -7,11 +7,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { balances } from '../activities/bank';
-import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
+import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../activities/store';
 import { SimulatedFaultType } from '../activities/fault-injection';
-import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
+import type { TemporalHandle } from '../platform/servers';
 import { orderFulfillment } from '../workflows';
 import { RejectionType, SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
 import { OrderStep } from '../workflows/finance-steps';
@@ -23,10 +23,12 @@ import {
   assertVerified,
   compensationOutcomes,
   runFinance,
+  timeSkippingServerForSuite,
+  cancelOnceLanded,
   stepOf,
   type RunOptions,
 } from './finance-harness';
-import { tempSqliteStore, waitUntil } from './helpers';
+import { tempSqliteStore } from './helpers';
 
 const STEPS = ['reserveInventory', 'chargePayment', 'createShipment', 'notifyCustomer'] as const;
 const UNDO: Record<(typeof STEPS)[number], string> = {
@@ -42,17 +44,11 @@ const KEYS = [OrderStep.reserveInventory, OrderStep.chargePayment, OrderStep.cre
 const AMOUNT = 2 * 1_250 + 4_999;
 
 describe('orderFulfillment on the time-skipping server', function () {
-  let temporal: TemporalHandle;
+  const server = timeSkippingServerForSuite();
   let store: EffectStore;
   let cleanup: () => Promise<void>;
   let f: FinanceFixture;
 
-  before(async function () {
-    temporal = await startTimeSkippingServer();
-  });
-  after(async function () {
-    await temporal?.close().catch((err) => console.error('server teardown failed:', err));
-  });
   beforeEach(async function () {
     ({ store, cleanup } = await tempSqliteStore());
     f = await seedFinance(store);
@@ -61,22 +57,9 @@ describe('orderFulfillment on the time-skipping server', function () {
     await cleanup?.();
   });
 
-  function order(overrides: Partial<OrderFulfillmentInput> = {}): OrderFulfillmentInput {
-    return {
-      orderId: 'order-1001',
-      customerEmail: 'alice@example.com',
-      paymentAccount: f.accounts.alice,
-      merchantAccount: f.accounts.merchant,
-      items: [
-        { sku: f.skus.widget, quantity: 2 },
-        { sku: f.skus.gadget, quantity: 1 },
-      ],
-      shippingAddress: '1 Market Street, Springfield',
-      ...overrides,
-    };
-  }
+  const order = (overrides: Partial<OrderFulfillmentInput> = {}) => sampleOrder(f, 'order-1001', overrides);
 
-  const run = (input: OrderFulfillmentInput, opts: RunOptions = {}) =>
+  const run = (input: OrderFulfillmentInput, opts: RunOptions = {}, temporal: TemporalHandle = server.temporal) =>
     runFinance(temporal, store, orderFulfillment, input, { idPrefix: 'order-1001', ...opts });
 
   /** The store as it was seeded: no money moved, all stock on the shelf, nothing live. */
@@ -262,29 +245,15 @@ describe('orderFulfillment on the time-skipping server', function () {
   });
 
   describe('cancellation', function () {
-    // A cancelled attempt that still hangs in the worker holds the time-skipping server's clock
-    // until its timeout, which would slow the tests after it: these get a server of their own.
-    let shared: TemporalHandle;
-    before(async function () {
-      shared = temporal;
-      temporal = await startTimeSkippingServer();
-    });
-    after(async function () {
-      await temporal.close().catch((err) => console.error('server teardown failed:', err));
-      temporal = shared;
-    });
+    // A cancelled attempt that still hangs holds the time-skipping clock until its timeout: own server.
+    const own = timeSkippingServerForSuite();
 
     it('cancelling mid-run compensates the completed steps and the one in flight, and the run ends cancelled', async function () {
       const r = await run(order(), {
         faults: { createShipment: { kind: 'hang-after-effect', times: 1 } },
         // Cancel once the shipment has landed but before its reply: the in-flight step is undone too.
-        whileRunning: async (handle, workflowId) => {
-          await waitUntil(() => store.get('SELECT id FROM shipments WHERE key = ?', [`${workflowId}/${OrderStep.createShipment}`]), {
-            what: 'the shipment to land',
-          });
-          await handle.cancel();
-        },
-      });
+        whileRunning: cancelOnceLanded(store, 'shipments', OrderStep.createShipment),
+      }, own.temporal);
       assert.ok(r.error instanceof WorkflowFailedError && r.error.cause instanceof CancelledFailure, `expected a cancellation, got ${String(r.error)}`);
       assert.equal(r.record.status, 'CANCELLED');
       assert.ok(r.trail.some((s) => s.kind === 'cancel-requested'));

@@ -4,7 +4,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TemporalHandle } from '../platform/servers';
-import { seedFinance } from '../activities/finance-seed';
+import { sampleOrder, seedFinance } from '../activities/finance-seed';
 import type { EffectStore } from '../activities/store';
 import { carePathway, moneyTransfer, orderFulfillment } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
@@ -26,19 +26,7 @@ async function startOrder(temporal: TemporalHandle, taskQueue: string, workflowI
   return temporal.client.workflow.start(orderFulfillment, {
     taskQueue,
     workflowId,
-    args: [
-      {
-        orderId: workflowId,
-        customerEmail: 'alice@example.com',
-        paymentAccount: f.accounts.alice,
-        merchantAccount: f.accounts.merchant,
-        items: [
-          { sku: f.skus.widget, quantity: 2 },
-          { sku: f.skus.gadget, quantity: 1 },
-        ],
-        shippingAddress: '1 Market Street, Springfield',
-      },
-    ],
+    args: [sampleOrder(f, workflowId)],
     memo: faults ? { [FAULT_PLAN_MEMO_KEY]: faults } : undefined,
   });
 }
