@@ -33,6 +33,11 @@ async function rejectsWith(promise: Promise<unknown>, type: string): Promise<App
   return err;
 }
 
+/** Resolves after `n` turns of the event loop (no timers: just lets other work interleave). */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
 async function count(store: EffectStore, sql: string, params: unknown[] = []): Promise<number> {
   return Number((await store.get<{ n: number | string }>(sql, params))?.n);
 }
@@ -203,6 +208,30 @@ for (const backend of storeBackends) {
         );
         assert.equal((await balances(store))[f.accounts.alice], 100_000);
         assert.equal(await count(store, 'SELECT COUNT(*) AS n FROM bank_ledger WHERE key = ?', [chargeKey]), 0);
+      });
+
+      it('a step racing its own compensation either lands and is undone, or is refused: never lands after it', async function () {
+        const outcomes = await Promise.all(
+          Array.from({ length: N }, async (_, i) => {
+            const chargeKey = uniqueId(`race-${i}/charge`);
+            const [charge, refund] = await Promise.allSettled([
+              acts.chargePayment({ key: chargeKey, orderId: `race-${i}`, account: f.accounts.alice, merchantAccount: f.accounts.merchant, amount: 100 }),
+              // Half of the compensations start a few event-loop turns later, so both orders occur.
+              turns(i % 2 ? 0 : 3 + (i % 5)).then(() => acts.refundPayment({ key: uniqueId(`race-${i}/refund`), paymentKey: chargeKey })),
+            ]);
+            assert.equal(refund.status, 'fulfilled', 'a compensation never fails on a race');
+            if (charge.status === 'rejected') {
+              assert.ok(charge.reason instanceof ApplicationFailure && charge.reason.type === RejectionType.stepAlreadyCompensated, String(charge.reason));
+              return `refused after ${refund.value.outcome}`;
+            }
+            return `landed, then ${refund.value.outcome}`;
+          }),
+        );
+        console.log(`      (${outcomes.filter((o) => o.startsWith("landed")).length} landed then undone, ${outcomes.filter((o) => o.startsWith("refused")).length} refused)`);
+        for (const o of outcomes) assert.ok(['landed, then undone', 'refused after nothing-to-undo'].includes(o), o);
+        const b = await balances(store);
+        assert.deepEqual([b[f.accounts.alice], b[f.accounts.merchant]], [100_000, 0], 'every charge that landed was refunded');
+        assert.deepEqual((await verifyStore(store)).violations, []);
       });
 
       it('undoes a landed step exactly once however often its compensation is retried', async function () {

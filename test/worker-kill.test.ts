@@ -136,3 +136,33 @@ for (const backend of storeBackends) {
     });
   });
 }
+
+describe('the worker process (workers/main.ts)', function () {
+  it('exits 2 and names TEMPORAL_ADDRESS when no server is configured', async function () {
+    const env: NodeJS.ProcessEnv = { ...process.env, STEADFAST_STORE: 'sqlite::memory:' };
+    delete env.TEMPORAL_ADDRESS;
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 2);
+    assert.match(stderr, /TEMPORAL_ADDRESS is not set/);
+  });
+
+  it('exits 2 and names STEADFAST_STORE when the store URL is unusable', async function () {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:7233', STEADFAST_STORE: 'mysql://nope' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 2);
+    assert.match(stderr, /STEADFAST_STORE must be/);
+  });
+});
