@@ -27,10 +27,16 @@ export class PostgresStore implements EffectStore {
   private readonly pool: Pool;
   private readonly direct: StoreTx;
   private ready: Promise<void>;
+  private closing = false;
 
   constructor(url: string) {
     this.location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
     this.pool = new Pool({ connectionString: url, max: 8 });
+    // An idle connection that the server drops (a restart, a failover, a DROP DATABASE after close)
+    // is discarded by the pool, which then emits 'error'; without a listener that crashes the process.
+    this.pool.on('error', (err) => {
+      if (!this.closing) console.warn(`effect store: an idle PostgreSQL connection failed and was discarded: ${err.message}`);
+    });
     this.direct = txOf(this.pool);
     this.ready = this.migrateNow(KEYS_DDL);
   }
@@ -96,6 +102,7 @@ export class PostgresStore implements EffectStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.ready.catch(() => undefined);
     await this.pool.end();
   }
