@@ -5,7 +5,7 @@
  *
  *   before the effect ──► effect commits ──► reply
  *      transient                lost-ack
- *      permanent
+ *      permanent                hang-after-effect (past the timeout)
  *      hang (past the timeout)
  *
  * Every failure thrown here is labelled `[simulated]` and has a `Simulated*` type, so nobody
@@ -25,11 +25,15 @@ export const SimulatedFaultType = {
 
 /** The fault that applies to the current attempt of the current activity, if any. */
 export function faultFor(plan: FaultPlan | undefined, activityType: string, attempt: number): FaultSpec | undefined {
-  const spec = plan?.[activityType];
-  if (!spec) return undefined;
-  if (spec.kind === 'permanent') return spec;
-  const times = spec.kind === 'transient' ? spec.times : (spec.times ?? 1);
-  return attempt <= times ? spec : undefined;
+  const entry = plan?.[activityType];
+  if (!entry) return undefined;
+  let first = 1; // the first attempt the current spec covers
+  for (const spec of Array.isArray(entry) ? entry : [entry]) {
+    if (spec.kind === 'permanent') return spec;
+    first += spec.kind === 'transient' ? spec.times : (spec.times ?? 1);
+    if (attempt < first) return spec;
+  }
+  return undefined;
 }
 
 class FaultInjector implements ActivityInboundCallsInterceptor {
@@ -54,6 +58,10 @@ class FaultInjector implements ActivityInboundCallsInterceptor {
         throw ApplicationFailure.nonRetryable(`[simulated] permanent fault before the effect in ${where}`, SimulatedFaultType.permanent);
       case 'hang':
         // Never reply. The server times the attempt out; the worker then cancels this attempt.
+        await this.ctx.cancelled;
+        throw new Error('unreachable: ctx.cancelled always rejects');
+      case 'hang-after-effect':
+        await next(input);
         await this.ctx.cancelled;
         throw new Error('unreachable: ctx.cancelled always rejects');
       case 'lost-ack': {

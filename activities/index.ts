@@ -1,11 +1,23 @@
 /**
  * All activities, built over one effect store. Workflows import only the {@link Activities} type.
  */
+import { BANK_DDL, createBankActivities } from './bank';
 import { CARE_DDL, createCareActivities } from './care';
+import { COMPENSATIONS_DDL } from './effects';
+import { createInventoryActivities, INVENTORY_DDL } from './inventory';
+import { createNotificationActivities, NOTIFICATIONS_DDL } from './notifications';
+import { createShippingActivities, SHIPPING_DDL } from './shipping';
 import type { EffectStore } from './store';
 
 /** Tables of every simulated service; applied by {@link prepareStore}. */
-export const SERVICE_DDL = [...CARE_DDL];
+export const SERVICE_DDL = [
+  ...CARE_DDL,
+  ...COMPENSATIONS_DDL,
+  ...BANK_DDL,
+  ...INVENTORY_DDL,
+  ...SHIPPING_DDL,
+  ...NOTIFICATIONS_DDL,
+];
 
 /** Creates the services' tables (idempotent). Call once before a worker starts. */
 export async function prepareStore(store: EffectStore): Promise<void> {
@@ -15,6 +27,10 @@ export async function prepareStore(store: EffectStore): Promise<void> {
 export function createActivities(store: EffectStore) {
   return {
     ...createCareActivities(store),
+    ...createBankActivities(store),
+    ...createInventoryActivities(store),
+    ...createShippingActivities(store),
+    ...createNotificationActivities(store),
   };
 }
 

@@ -4,7 +4,8 @@
  * trail, and exits 0. Ctrl-C stops the worker gracefully, then the server, then exits 130.
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { prepareStore } from '../activities';
 import { openStore, type EffectStore } from '../activities/store';
 import { loadConfig } from '../platform/config';
@@ -13,12 +14,19 @@ import { openTemporal, type TemporalHandle } from '../platform/servers';
 import { createWorker } from '../workers/worker';
 import { carePathway } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
+import { financeScenarios } from './demo-finance';
 import { formatTrail, trailOf } from './trail';
 
 /** One demo scenario: a run to start and what it shows. */
-interface DemoScenario {
+export interface DemoScenario {
   title: string;
-  start(temporal: TemporalHandle, taskQueue: string, runTag: string): Promise<WorkflowHandle>;
+  /** How the run should end; default `completed`. A compensated order ends `failed`. */
+  expected?: 'completed' | 'failed' | 'cancelled';
+  start(temporal: TemporalHandle, taskQueue: string, runTag: string, store: EffectStore): Promise<WorkflowHandle>;
+  /** Runs after the start, before the result is awaited (e.g. cancel the run mid-way). */
+  whileRunning?(handle: WorkflowHandle, store: EffectStore): Promise<void>;
+  /** A line about the store after the run (balances, stock). */
+  after?(store: EffectStore, runTag: string, handle: WorkflowHandle): Promise<string>;
 }
 
 const scenarios: DemoScenario[] = [
@@ -32,7 +40,19 @@ const scenarios: DemoScenario[] = [
         memo: { [FAULT_PLAN_MEMO_KEY]: { admitPatient: { kind: 'transient', times: 2 } } satisfies FaultPlan },
       }),
   },
+  ...financeScenarios,
 ];
+
+/** The run's failure with its causes, e.g. "Activity task failed: [simulated] permanent fault …". */
+function describeFailure(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err instanceof WorkflowFailedError ? err.cause : err; e instanceof Error; e = e.cause) messages.push(e.message);
+  return messages.join(': ') || String(err);
+}
+
+function isCancellation(err: unknown): boolean {
+  return err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure;
+}
 
 class Interrupted extends Error {
   override readonly name = 'Interrupted';
@@ -64,6 +84,7 @@ export async function runDemo(): Promise<number> {
     if (temporal.uiUrl) console.log(`Web UI:   ${temporal.uiUrl}`);
     store = openStore(config.storeUrl);
     await prepareStore(store);
+    const effects: EffectStore = store; // a const, so that the closures below see it as defined
     console.log(`Effects:  ${store.kind} ${store.location}`);
 
     const worker = await createWorker({
@@ -77,18 +98,23 @@ export async function runDemo(): Promise<number> {
       let failed = 0;
       for (const scenario of scenarios) {
         console.log(`\n▶ ${scenario.title}`);
-        const handle = await scenario.start(temporal, config.taskQueue, runTag);
+        const handle = await scenario.start(temporal, config.taskQueue, runTag, effects);
         console.log(`  workflow id ${handle.workflowId}`);
         let outcome: string;
+        let ended: 'completed' | 'failed' | 'cancelled';
         try {
+          await Promise.race([scenario.whileRunning?.(handle, effects), interruption]);
           const result = await Promise.race([handle.result(), interruption]);
+          ended = 'completed';
           outcome = `completed: ${JSON.stringify(result)}`;
         } catch (err) {
           if (err instanceof Interrupted) throw err;
-          failed++;
-          outcome = `failed: ${(err as Error).message}`;
+          ended = isCancellation(err) ? 'cancelled' : 'failed';
+          outcome = `${ended}: ${describeFailure(err)}`;
         }
+        if (ended !== (scenario.expected ?? 'completed')) failed++;
         console.log(`  ${outcome}\n  trail:\n${formatTrail(await trailOf(handle))}`);
+        if (scenario.after) console.log(`  now: ${await scenario.after(effects, runTag, handle)}`);
       }
       return failed;
     });

@@ -31,8 +31,11 @@ async function main(): Promise<void> {
     for (const scenario of scenarios.filter((s) => !wanted.length || wanted.includes(s.name))) {
       const taskQueue = `record-${scenario.name}`;
       const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
-      const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`);
-      await worker.runUntil(handle.result().catch(() => undefined));
+      const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
+      await worker.runUntil(async () => {
+        await scenario.whileRunning?.(handle, store);
+        await handle.result().catch(() => undefined);
+      });
       const file = path.join(HISTORIES_DIR, `${scenario.name}.json`);
       fs.writeFileSync(file, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2) + '\n');
       console.log(`recorded ${file}`);

@@ -16,12 +16,22 @@ export type FaultSpec =
   /** Never replies on the first `times` attempts, so the activity's timeout fires. */
   | { kind: 'hang'; times?: number }
   /** Performs the effect, then loses the reply on the first `times` attempts. */
-  | { kind: 'lost-ack'; times?: number };
+  | { kind: 'lost-ack'; times?: number }
+  /**
+   * Performs the effect, then never replies on the first `times` attempts, so the activity times out
+   * after its effect landed (a slow network, a worker that stalls after committing).
+   */
+  | { kind: 'hang-after-effect'; times?: number };
 
 export type FaultKind = FaultSpec['kind'];
 
-/** Activity type name → its fault. */
-export type FaultPlan = Record<string, FaultSpec>;
+/**
+ * Activity type name → its fault, or a sequence of faults consumed attempt by attempt: each spec
+ * covers its `times` attempts (a `permanent` one covers all the rest), e.g. "the reply is lost on
+ * attempts 1–9, and attempt 10 hangs after its effect":
+ * `[{ kind: 'lost-ack', times: 9 }, { kind: 'hang-after-effect', times: 1 }]`.
+ */
+export type FaultPlan = Record<string, FaultSpec | FaultSpec[]>;
 
 /** Memo key under which a client passes the fault plan of a run. */
 export const FAULT_PLAN_MEMO_KEY = 'steadfast.faults';

@@ -3,3 +3,5 @@
  * `orderFulfillment`, `moneyTransfer`, `productionBatch`, `carePathway`.
  */
 export { carePathway } from './care-pathway';
+export { moneyTransfer } from './money-transfer';
+export { orderFulfillment } from './order-fulfillment';

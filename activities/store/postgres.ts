@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { KEYS_DDL } from './keys';
 import { applyOnce } from './once';
-import type { EffectStore, OnceResult, StoreTx } from './types';
+import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
 
 /** `?` placeholders → `$1, $2, …` (the store's SQL never contains a literal question mark). */
 function toPg(sql: string): string {
@@ -27,10 +27,16 @@ export class PostgresStore implements EffectStore {
   private readonly pool: Pool;
   private readonly direct: StoreTx;
   private ready: Promise<void>;
+  private closing = false;
 
   constructor(url: string) {
     this.location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
     this.pool = new Pool({ connectionString: url, max: 8 });
+    // An idle connection that the server drops (a restart, a failover, a DROP DATABASE after close)
+    // is discarded by the pool, which then emits 'error'; without a listener that crashes the process.
+    this.pool.on('error', (err) => {
+      if (!this.closing) console.warn(`effect store: an idle PostgreSQL connection failed and was discarded: ${err.message}`);
+    });
     this.direct = txOf(this.pool);
     this.ready = this.migrateNow(KEYS_DDL);
   }
@@ -76,9 +82,16 @@ export class PostgresStore implements EffectStore {
     return this.withClient(fn);
   }
 
-  once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>): Promise<OnceResult<T>> {
+  once<T>(
+    key: string,
+    request: unknown,
+    effect: (tx: StoreTx) => Promise<T>,
+    options: OnceOptions = {},
+  ): Promise<OnceResult<T>> {
+    // Locks in one global order (sorted), so two transactions that lock overlapping keys cannot deadlock.
+    const keys = [...new Set([key, ...(options.alsoLock ?? [])])].sort();
     return this.transaction(async (tx) => {
-      await tx.run('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+      for (const k of keys) await tx.run('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [k]);
       return applyOnce(tx, key, request, effect);
     });
   }
@@ -89,6 +102,7 @@ export class PostgresStore implements EffectStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.ready.catch(() => undefined);
     await this.pool.end();
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { KEYS_DDL } from './keys';
 import { applyOnce } from './once';
-import type { EffectStore, OnceResult, StoreTx } from './types';
+import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
 
 /**
  * SQLite effect store (better-sqlite3). Transactions are `BEGIN IMMEDIATE`, so writers in other
@@ -56,7 +56,8 @@ export class SqliteStore implements EffectStore {
     return result;
   }
 
-  once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>): Promise<OnceResult<T>> {
+  /** `options.alsoLock` needs nothing here: `BEGIN IMMEDIATE` already serializes every writer. */
+  once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>, _options?: OnceOptions): Promise<OnceResult<T>> {
     return this.transaction((tx) => applyOnce(tx, key, request, effect));
   }
 

@@ -20,6 +20,16 @@ export interface OnceResult<T> {
   replayed: boolean;
 }
 
+/** Options of {@link EffectStore.once}. */
+export interface OnceOptions {
+  /**
+   * Further keys to serialize with, besides `key`: a compensation passes the key of the step it
+   * undoes, so that it cannot interleave with a late attempt of that step (on PostgreSQL both take
+   * the same advisory locks, in sorted order; SQLite serializes every writer anyway).
+   */
+  alsoLock?: string[];
+}
+
 export interface EffectStore extends StoreTx {
   readonly kind: 'sqlite' | 'postgres';
   /** A printable location (file path or URL without password). */
@@ -30,7 +40,7 @@ export interface EffectStore extends StoreTx {
    * `effect`; a repeat with a different `request` throws {@link IdempotencyKeyReusedError}.
    * Concurrent calls with one key are serialized, so they still yield one effect.
    */
-  once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>): Promise<OnceResult<T>>;
+  once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>, options?: OnceOptions): Promise<OnceResult<T>>;
   /** Runs `fn` in one transaction (serialized against other transactions of this store). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Creates the tables a service needs; statements must be idempotent (`IF NOT EXISTS`). */

@@ -4,7 +4,10 @@
  * schedule), so the same seed and options give the same plans and schedule.
  */
 import prand from 'pure-rand';
-import type { FaultPlan, FaultSpec } from '../../workflows/fault-plan';
+import type { FaultSpec } from '../../workflows/fault-plan';
+
+/** A chaos run's fault plan: at most one fault per activity (a subset of what a `FaultPlan` allows). */
+export type ChaosFaultPlan = Record<string, FaultSpec>;
 
 /** A seeded source of numbers. */
 export class Rng {
@@ -44,8 +47,8 @@ export interface FaultRates {
  * (cumulatively, in the order transient, permanent, timeout, lost-ack) or no fault. A transient
  * fault fails the first one or two attempts; the others hit the first attempt only.
  */
-export function drawFaultPlan(rng: Rng, activities: readonly string[], rates: FaultRates): FaultPlan {
-  const plan: FaultPlan = {};
+export function drawFaultPlan(rng: Rng, activities: readonly string[], rates: FaultRates): ChaosFaultPlan {
+  const plan: ChaosFaultPlan = {};
   for (const activity of activities) {
     const u = rng.float();
     let edge = 0;

@@ -5,8 +5,7 @@
  */
 import type { EffectStore } from '../../activities/store';
 import type { CarePathwayResult } from '../../workflows/care-pathway';
-import type { FaultPlan } from '../../workflows/fault-plan';
-import type { Rng } from './plan';
+import type { ChaosFaultPlan, Rng } from './plan';
 
 /** The terminal state a run must reach: completed, or failed with a given failure type. */
 export type ExpectedOutcome = { status: 'completed' } | { status: 'failed'; failureType: string };
@@ -15,7 +14,7 @@ export type ExpectedOutcome = { status: 'completed' } | { status: 'failed'; fail
 export interface RunRecord {
   workflowId: string;
   workflowType: string;
-  plan: FaultPlan;
+  plan: ChaosFaultPlan;
   expected: ExpectedOutcome;
   /** The server's final status, lower-case (`completed`, `failed`, `timed_out`, …), or `running`. */
   status: string;
@@ -37,7 +36,7 @@ export interface ChaosWorkflowType {
   /** The workflow's arguments for one run. */
   args(ctx: { workflowId: string; index: number; rng: Rng }): unknown[];
   /** The terminal state that `plan` must lead to. */
-  expected(plan: FaultPlan): ExpectedOutcome;
+  expected(plan: ChaosFaultPlan): ExpectedOutcome;
   /** Problems with this run's effects in the store (empty when they are exactly as expected). */
   checkEffects(store: EffectStore, run: RunRecord): Promise<string[]>;
 }
