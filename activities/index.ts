@@ -2,10 +2,11 @@
  * All activities, built over one effect store. Workflows import only the {@link Activities} type.
  */
 import { CARE_DDL, createCareActivities } from './care';
+import { PRODUCTION_DDL, createProductionActivities } from './production';
 import type { EffectStore } from './store';
 
 /** Tables of every simulated service; applied by {@link prepareStore}. */
-export const SERVICE_DDL = [...CARE_DDL];
+export const SERVICE_DDL = [...CARE_DDL, ...PRODUCTION_DDL];
 
 /** Creates the services' tables (idempotent). Call once before a worker starts. */
 export async function prepareStore(store: EffectStore): Promise<void> {
@@ -15,6 +16,7 @@ export async function prepareStore(store: EffectStore): Promise<void> {
 export function createActivities(store: EffectStore) {
   return {
     ...createCareActivities(store),
+    ...createProductionActivities(store),
   };
 }
 

@@ -7,10 +7,14 @@ import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions }
 import { createActivities } from '../activities';
 import { faultInjection } from '../activities/fault-injection';
 import type { EffectStore } from '../activities/store';
+import { failoverWorkerOptions, type FailoverProfile } from './settings';
 
 /** Entry of the workflow bundle and the workflow interceptor modules. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('../workflows/interceptors'),
+  require.resolve('../workflows/failover-profile'),
+];
 
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 
@@ -29,6 +33,8 @@ export interface SteadfastWorkerOptions {
   namespace: string;
   taskQueue: string;
   store: EffectStore;
+  /** Failover settings (`workers/settings.ts`); default `steadfast`. */
+  failoverProfile?: FailoverProfile;
   /** Overrides for tests and benchmarks (e.g. `identity`, `shutdownGraceTime`). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -42,6 +48,7 @@ export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.store),
     interceptors: { activity: [faultInjection] },
+    ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,
   });
 }

@@ -3,3 +3,4 @@
  * `orderFulfillment`, `moneyTransfer`, `productionBatch`, `carePathway`.
  */
 export { carePathway } from './care-pathway';
+export { productionBatch } from './production-batch';
