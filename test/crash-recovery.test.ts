@@ -6,33 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { EffectStore } from '../activities/store';
 import type { StageCheckpoint } from '../activities/production';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
 import { arm, type CrashPoint } from '../workers/crash-points';
 import { workflowStartOptions } from '../workers/settings';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, uniqueId, waitUntil } from './helpers';
 import { productionEffects, repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
+import { firstMarker, killAllWorkers, openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
 
 describe('crash recovery with real worker processes on the dev server', function () {
-  let temporal: TemporalHandle;
-  let store: EffectStore;
-  let storeFile: string;
-  let cleanupStore: () => Promise<void>;
-  let scratch: string;
-  let bundlePath: string;
+  let h: CrashHarness;
 
   before(async function () {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-crash-'));
-    [temporal, bundlePath] = await Promise.all([startDevServer(), writeCrashPointBundle(scratch)]);
-    ({ store, file: storeFile, cleanup: cleanupStore } = await tempSqliteStore());
+    h = await openCrashHarness('crash');
   });
 
   afterEach(async function () {
@@ -40,34 +30,22 @@ describe('crash recovery with real worker processes on the dev server', function
   });
 
   after(async function () {
-    await killAllWorkers();
-    await temporal?.close().catch((err) => console.error('server teardown failed:', err));
-    await cleanupStore?.();
-    fs.rmSync(scratch, { recursive: true, force: true });
+    await h?.close();
   });
 
   /** Two worker processes on a fresh task queue, sharing a fresh crash-point directory; `armed` is armed first. */
   async function twoWorkers(armed?: [CrashPoint, string]) {
     const taskQueue = uniqueId('crash-tq');
-    const crashPointsDir = fs.mkdtempSync(path.join(scratch, 'points-'));
+    const crashPointsDir = fs.mkdtempSync(path.join(h.scratch, 'points-'));
     if (armed) arm(crashPointsDir, ...armed);
-    const workers = ['a', 'b'].map((name) =>
-      spawnWorker({
-        address: temporal.address,
-        taskQueue,
-        storeUrl: `sqlite:${storeFile}`,
-        identity: uniqueId(`worker-${name}`),
-        crashPointsDir,
-        bundlePath,
-      }),
-    );
+    const workers = ['a', 'b'].map((name) => h.spawn(taskQueue, name, { crashPointsDir }));
     await Promise.all(workers.map((w) => w.ready));
     return { taskQueue, workers };
   }
 
   function startLine(taskQueue: string, overrides: Partial<ProductionBatchInput> = {}) {
     const lineId = uniqueId('line');
-    return temporal.client.workflow.start(productionBatch, {
+    return h.temporal.client.workflow.start(productionBatch, {
       taskQueue,
       workflowId: `production-${lineId}`,
       args: [
@@ -120,13 +98,13 @@ describe('crash recovery with real worker processes on the dev server', function
     const result = await handle.result();
     assert.equal(result.completed, 1);
     const wf = handle.workflowId;
-    assert.deepEqual(await repeatedEffects(store, wf), [], 'no effect applied twice');
+    assert.deepEqual(await repeatedEffects(h.store, wf), [], 'no effect applied twice');
     assert.deepEqual(
-      (await productionEffects(store, wf)).map((e) => e.step),
+      (await productionEffects(h.store, wf)).map((e) => e.step),
       ['batch-1/reserve', 'batch-1/inspect-1', 'batch-1/record'],
     );
     for (const stage of ['machining', 'assembly']) {
-      const chunks = await stageChunks(store, `${wf}/batch-1/stage-${stage}`);
+      const chunks = await stageChunks(h.store, `${wf}/batch-1/stage-${stage}`);
       const expected = Array.from({ length: Math.ceil(units / 5) }, (_, i) => [i * 5, Math.min(units, i * 5 + 5)]);
       assert.deepEqual(chunks, expected, `every unit of ${stage} processed once`);
     }
@@ -154,7 +132,7 @@ describe('crash recovery with real worker processes on the dev server', function
     const held = await firstMarker(workers, (m) => m.held && m.workflowId === handle.workflowId);
     assert.equal(held.activityType, 'reserveMaterials');
     // The effect is in the store before the kill.
-    const [reserved] = await productionEffects(store, handle.workflowId);
+    const [reserved] = await productionEffects(h.store, handle.workflowId);
     assert.deepEqual([reserved?.step, reserved?.attempt], ['batch-1/reserve', 1]);
     const survivor = await kill(workers, held.identity);
 
@@ -162,7 +140,7 @@ describe('crash recovery with real worker processes on the dev server', function
     const reserve = await startedBy(handle, '/batch-1/reserve');
     // The history keeps only the attempt that completed: the second, on the survivor.
     assert.deepEqual(reserve.started, [{ attempt: 2, identity: survivor.identity }]);
-    const effects = await productionEffects(store, handle.workflowId);
+    const effects = await productionEffects(h.store, handle.workflowId);
     assert.deepEqual(effects[0], reserved, 'the reservation is still the one attempt 1 made');
   });
 
@@ -184,7 +162,7 @@ describe('crash recovery with real worker processes on the dev server', function
     await kill(workers, pending.identity);
 
     await assertWholeRun(handle, units);
-    const attempts = await stageAttempts(store, `${handle.workflowId}/batch-1/stage-machining`);
+    const attempts = await stageAttempts(h.store, `${handle.workflowId}/batch-1/stage-machining`);
     assert.equal(attempts.length, 2, `two attempts: ${JSON.stringify(attempts)}`);
     const [first, second] = attempts;
     assert.equal(first.units_from, 0);

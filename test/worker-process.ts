@@ -5,13 +5,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { EffectStore } from '../activities/store';
 import { PROJECT_ROOT } from '../platform/config';
+import { startDevServer, type TemporalHandle } from '../platform/servers';
 import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../workers/crash-points';
 import { WORKER_READY_MARKER } from '../workers/main';
 import type { FailoverProfile } from '../workers/settings';
-import { waitUntil } from './helpers';
+import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 export interface WorkerProcessOptions {
   /** `host:port` of the Temporal server. */
@@ -181,4 +184,52 @@ export async function writeCrashPointBundle(dir: string): Promise<string> {
   const file = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(file, (await crashPointBundle()).code);
   return file;
+}
+
+/**
+ * What a crash test needs: a dev server, a SQLite effect store file shared with the worker
+ * processes, a scratch directory and a pre-built workflow bundle with the crash points.
+ */
+export interface CrashHarness {
+  temporal: TemporalHandle;
+  store: EffectStore;
+  storeFile: string;
+  scratch: string;
+  bundlePath: string;
+  /** Spawns a worker on `taskQueue` with its own crash-point directory (or `crashPointsDir`). */
+  spawn(taskQueue: string, name: string, extra?: Partial<WorkerProcessOptions>): WorkerProcess;
+  /** Kills the workers, stops the server, removes the files. Safe after a failed open. */
+  close(): Promise<void>;
+}
+
+export async function openCrashHarness(prefix: string): Promise<CrashHarness> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `steadfast-${prefix}-`));
+  const [temporal, bundlePath, { store, file: storeFile, cleanup }] = await Promise.all([
+    startDevServer(),
+    writeCrashPointBundle(scratch),
+    tempSqliteStore(),
+  ]);
+  return {
+    temporal,
+    store,
+    storeFile,
+    scratch,
+    bundlePath,
+    spawn: (taskQueue, name, extra = {}) =>
+      spawnWorker({
+        address: temporal.address,
+        taskQueue,
+        storeUrl: `sqlite:${storeFile}`,
+        identity: uniqueId(`worker-${name}`),
+        crashPointsDir: fs.mkdtempSync(path.join(scratch, 'points-')),
+        bundlePath,
+        ...extra,
+      }),
+    close: async () => {
+      await killAllWorkers();
+      await temporal.close().catch((err) => console.error('server teardown failed:', err));
+      await cleanup();
+      fs.rmSync(scratch, { recursive: true, force: true });
+    },
+  };
 }

@@ -14,11 +14,15 @@
  * Worker-only variables (the shared ones are read by `platform/config.ts`):
  *   STEADFAST_WORKER_IDENTITY   identity shown in histories (default `steadfast-worker-<pid>@<host>`)
  *   STEADFAST_FAILOVER_PROFILE  `steadfast` (default) or `temporal-defaults` (for comparisons)
+ *   STEADFAST_SHUTDOWN_GRACE    overrides the profile's shutdown grace time (e.g. `45s`, to match a
+ *                               longer termination grace period); the force time is 5 s more
  *   STEADFAST_WORKFLOW_BUNDLE   a pre-built workflow bundle file (skips bundling at start)
  *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `workers/crash-points.ts` (tests, benchmarks)
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { WorkerOptions } from '@temporalio/worker';
 import { prepareStore } from '../activities';
 import { faultInjection } from '../activities/fault-injection';
@@ -46,6 +50,18 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
   if (!PROFILES.includes(profile)) {
     throw new ConfigError(`STEADFAST_FAILOVER_PROFILE must be one of ${PROFILES.join(', ')}; got "${profile}"`);
   }
+  const grace = readEnv(env, 'STEADFAST_SHUTDOWN_GRACE');
+  let shutdownGraceMs: number | undefined;
+  if (grace !== undefined) {
+    try {
+      shutdownGraceMs = msToNumber(grace as Duration);
+    } catch {
+      shutdownGraceMs = NaN;
+    }
+    if (!(shutdownGraceMs >= 0)) {
+      throw new ConfigError(`STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "${grace}"`);
+    }
+  }
   const bundlePath = readEnv(env, 'STEADFAST_WORKFLOW_BUNDLE');
   if (bundlePath && !fs.existsSync(bundlePath)) {
     throw new ConfigError(`STEADFAST_WORKFLOW_BUNDLE names a file that does not exist: "${bundlePath}"`);
@@ -57,6 +73,7 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     identity: readEnv(env, 'STEADFAST_WORKER_IDENTITY') ?? `steadfast-worker-${process.pid}@${os.hostname()}`,
     profile,
+    shutdownGraceMs,
     bundlePath,
     crashPointsDir,
   };
@@ -76,7 +93,7 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
     }
     throw err;
   }
-  const { identity, profile, bundlePath, crashPointsDir } = processConfig;
+  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir } = processConfig;
 
   let temporal: TemporalHandle | undefined;
   let store: EffectStore | undefined;
@@ -86,6 +103,10 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
     await prepareStore(store);
 
     const overrides: Partial<WorkerOptions> = { identity };
+    if (shutdownGraceMs !== undefined) {
+      overrides.shutdownGraceTime = shutdownGraceMs;
+      overrides.shutdownForceTime = shutdownGraceMs + 5_000;
+    }
     if (bundlePath) overrides.workflowBundle = { codePath: bundlePath };
     if (crashPointsDir) {
       const { activityInterceptor, sinks } = crashPointOptions(crashPointsDir, identity);
