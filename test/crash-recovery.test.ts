@@ -15,7 +15,7 @@ import { workflowStartOptions } from '../workers/settings';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
-import { productionEffects, repeatedEffects, stageAttempts, stageChunks } from './production-store';
+import { productionEffects, productionLine, repeatedEffects, stageAttempts, stageChunks } from './production-store';
 import { firstMarker, killAllWorkers, openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
 
 describe('crash recovery with real worker processes on the dev server', function () {
@@ -48,18 +48,7 @@ describe('crash recovery with real worker processes on the dev server', function
     return h.temporal.client.workflow.start(productionBatch, {
       taskQueue,
       workflowId: `production-${lineId}`,
-      args: [
-        {
-          lineId,
-          product: 'pump housing',
-          batches: 1,
-          unitsPerBatch: 10,
-          stages: ['machining', 'assembly'],
-          unitMs: 20,
-          chunkUnits: 5,
-          ...overrides,
-        },
-      ],
+      args: [productionLine(lineId, overrides)],
       ...workflowStartOptions(),
     });
   }

@@ -1,7 +1,23 @@
 /**
- * Reading the production line's effects back from the store, for assertions.
+ * Production-line test fixtures: a small line's input, and reading the line's effects back from
+ * the store for assertions.
  */
 import type { EffectStore } from '../activities/store';
+import type { ProductionBatchInput } from '../workflows/production-batch';
+
+/** A small line: one batch of 10 units through two 200 ms stages, checkpointed every 5 units. */
+export function productionLine(lineId: string, overrides: Partial<ProductionBatchInput> = {}): ProductionBatchInput {
+  return {
+    lineId,
+    product: 'gearbox',
+    batches: 1,
+    unitsPerBatch: 10,
+    stages: ['machining', 'assembly'],
+    unitMs: 20,
+    chunkUnits: 5,
+    ...overrides,
+  };
+}
 
 /** One non-unit effect of a run, with its step (the key without the workflow id). */
 export interface ProductionEffect {
