@@ -13,7 +13,8 @@ import { plantDefects } from '../activities/production';
 import type { EffectStore } from '../activities/store';
 import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
 import { createWorker } from '../workers/worker';
-import { workflowStartOptions } from '../workers/settings';
+import { STEADFAST_FAILOVER, workflowStartOptions } from '../workers/settings';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { productionBatch } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { INVALID_PRODUCTION_INPUT, type ProductionBatchInput } from '../workflows/production-batch';
@@ -90,7 +91,10 @@ describe('productionBatch on the time-skipping test server', function () {
     const lastEvents = await historyEvents(temporal.client.workflow.getHandle(handle.workflowId));
     assert.ok(lastEvents.at(-1)?.workflowExecutionCompletedEventAttributes, 'the last run completed');
     // The fault plan in the memo went on with the line: batch 3's reservation (second run) failed once too.
-    assert.deepEqual((await handle.describe()).memo, { [FAULT_PLAN_MEMO_KEY]: { reserveMaterials: { kind: 'transient', times: 1 } } });
+    const lastRun = await handle.describe();
+    assert.deepEqual(lastRun.memo, { [FAULT_PLAN_MEMO_KEY]: { reserveMaterials: { kind: 'transient', times: 1 } } });
+    // So did the workflow task timeout of the failover settings.
+    assert.equal(Number(lastRun.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds) * 1000, msToNumber(STEADFAST_FAILOVER.workflowTaskTimeout));
     const reservations = lastEvents.filter((e) => e.activityTaskStartedEventAttributes?.attempt === 2);
     assert.equal(reservations.length, 1, 'the second run retried its reservation once');
 
@@ -164,6 +168,16 @@ describe('productionBatch on the time-skipping test server', function () {
         ['batch-1/reserve', 'reserve', undefined],
         ['batch-1/release', 'release', true],
       ],
+    );
+  });
+
+  it('a release whose reservation never happened records that nothing was released', async function () {
+    const handle = await start(line(), { reserveMaterials: { kind: 'permanent' } });
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    const effects = await productionEffects(store, handle.workflowId);
+    assert.deepEqual(
+      effects.map((e) => [e.step, e.kind, JSON.parse(e.detail).released]),
+      [['batch-1/release', 'release', false]],
     );
   });
 

@@ -12,7 +12,8 @@
  * At every point the worker prints one marker line on stdout, `steadfast-crash-point {json}`
  * (see {@link CrashPointMarker}).
  *
- * Arming: create the file `<dir>/<point>.<P>`. The first process to reach an armed point claims it
+ * Arming: create the file `<dir>/<point>.<P>` (empty, or holding the idempotency key of the one
+ * activity request that may claim it). The first process to reach an armed point claims it
  * by an atomic rename to `<point>.<P>.held` (so exactly one process holds, however many workers
  * share the directory), prints its marker with `held: true`, and holds there until the `.held` file
  * is deleted (released) or the process is killed.
@@ -55,9 +56,12 @@ export function armFile(dir: string, point: CrashPoint, activityType: string): s
   return path.join(dir, `${point}.${activityType}`);
 }
 
-/** Arms a point: the next process to reach it holds there. */
-export function arm(dir: string, point: CrashPoint, activityType: string): void {
-  fs.writeFileSync(armFile(dir, point, activityType), '');
+/**
+ * Arms a point: the next process to reach it holds there. With `key`, only an activity whose
+ * request has that idempotency key claims it (others pass, e.g. leftovers of an earlier run).
+ */
+export function arm(dir: string, point: CrashPoint, activityType: string, key?: string): void {
+  fs.writeFileSync(armFile(dir, point, activityType), key ?? '');
 }
 
 /** Releases a process holding at `point`: it carries on as if nothing had happened. */
@@ -71,8 +75,11 @@ async function reach(dir: string, marker: Omit<CrashPointMarker, 'held' | 'at' |
   const held = `${armed}.held`;
   let claimed = false;
   try {
-    fs.renameSync(armed, held);
-    claimed = true;
+    const wantedKey = fs.readFileSync(armed, 'utf8');
+    if (wantedKey === '' || wantedKey === marker.key) {
+      fs.renameSync(armed, held); // atomic: of all processes that try, exactly one succeeds
+      claimed = true;
+    }
   } catch {
     // Not armed, or another process claimed it first.
   }
