@@ -269,7 +269,7 @@ async function main(): Promise<void> {
   let temporal: TemporalHandle | undefined;
   try {
     log('starting a dev server on 127.0.0.1 and bundling the workflows…');
-    const [server, bundlePath] = await Promise.all([startDevServer(), writeCrashPointBundle(scratch)]);
+    const [server, bundlePath] = await Promise.all([startDevServer({ logLevel: 'error' }), writeCrashPointBundle(scratch)]);
     temporal = server;
     const env: Env = { temporal, store, storeFile, scratch, bundlePath, deadline: began + opts.deadline };
     const lanes = (['steadfast', 'temporal-defaults'] as const).map((p) => new Lane(p, env));
