@@ -9,7 +9,7 @@ import { workflowStartOptions } from '../workers/settings';
 import { productionBatch } from '../workflows';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 import { repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { killAllWorkers, openCrashHarness, type CrashHarness } from './worker-process';
+import { killAllWorkers, openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
 
 describe('graceful shutdown of a worker process on SIGTERM', function () {
   let h: CrashHarness;
@@ -96,4 +96,28 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
     );
     assert.deepEqual(await repeatedEffects(h.store, handle.workflowId), []);
   });
+});
+
+describe('worker process settings', function () {
+  afterEach(async function () {
+    await killAllWorkers();
+  });
+
+  for (const [variable, value, expected] of [
+    ['STEADFAST_FAILOVER_PROFILE', 'fastest', /STEADFAST_FAILOVER_PROFILE must be one of steadfast, temporal-defaults; got "fastest"/],
+    ['STEADFAST_SHUTDOWN_GRACE', 'soon', /STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "soon"/],
+    ['STEADFAST_STORE', 'mysql://db', /STEADFAST_STORE must be "sqlite:<file>" or a "postgres:\/\/" URL/],
+  ] as const) {
+    it(`exits 2 naming ${variable} when it is invalid, before connecting`, async function () {
+      const w = spawnWorker({
+        address: '127.0.0.1:1', // never reached: the settings are checked first
+        taskQueue: uniqueId('bad-settings'),
+        storeUrl: 'sqlite::memory:',
+        identity: uniqueId('worker-bad'),
+        env: { [variable]: value },
+      });
+      assert.deepEqual(await w.exited, { code: 2, signal: null });
+      assert.match(w.tail.join('\n'), expected);
+    });
+  }
 });
