@@ -7,6 +7,7 @@ import { COMPENSATIONS_DDL } from './effects';
 import { createInventoryActivities, INVENTORY_DDL } from './inventory';
 import { createNotificationActivities, NOTIFICATIONS_DDL } from './notifications';
 import { createShippingActivities, SHIPPING_DDL } from './shipping';
+import { createProductionActivities, PRODUCTION_DDL } from './production';
 import type { EffectStore } from './store';
 
 /** Tables of every simulated service; applied by {@link prepareStore}. */
@@ -17,6 +18,7 @@ export const SERVICE_DDL = [
   ...INVENTORY_DDL,
   ...SHIPPING_DDL,
   ...NOTIFICATIONS_DDL,
+  ...PRODUCTION_DDL,
 ];
 
 /** Creates the services' tables (idempotent). Call once before a worker starts. */
@@ -31,6 +33,7 @@ export function createActivities(store: EffectStore) {
     ...createInventoryActivities(store),
     ...createShippingActivities(store),
     ...createNotificationActivities(store),
+    ...createProductionActivities(store),
   };
 }
 

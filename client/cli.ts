@@ -19,6 +19,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { version } from '../package.json';
+import { installRuntime } from '../platform/runtime';
+import { chaosCommand } from './chaos/command';
 import { DEFAULT_SERVER_ADDRESS, DEFAULT_SERVER_PORT, DEFAULT_UI_PORT, DEV_SERVER_DB } from '../platform/config';
 import { CliError, ExitCode, OperationError, UsageError, type ErrorReport } from './cli-errors';
 import { connectCli, loadCliConfig, type CliConnection } from './connect';
@@ -284,6 +286,13 @@ Every command accepts --json (one JSON document on stdout; long-running commands
         reset(conn, id, opts),
       ),
     );
+
+  // ── chaos ─────────────────────────────────────────────────────────────────────────────────
+  program.addCommand(
+    chaosCommand({}, (code) => (state.exitCode = code))
+      .exitOverride()
+      .hook('preAction', () => installRuntime('ERROR')),
+  );
 
   return program;
 }

@@ -11,6 +11,7 @@ import { openStore, type EffectStore } from '../activities/store';
 import { loadConfig } from '../platform/config';
 import { installRuntime } from '../platform/runtime';
 import { openTemporal, type TemporalHandle } from '../platform/servers';
+import { workflowStartOptions } from '../workers/settings';
 import { createWorker } from '../workers/worker';
 import { carePathway } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
@@ -38,6 +39,7 @@ const scenarios: DemoScenario[] = [
         workflowId: `care-patient-1001-${runTag}`,
         args: [{ patientId: 'patient-1001', ward: 'cardiology', followUpAfter: '3 seconds' }],
         memo: { [FAULT_PLAN_MEMO_KEY]: { admitPatient: { kind: 'transient', times: 2 } } satisfies FaultPlan },
+        ...workflowStartOptions(),
       }),
   },
   ...financeScenarios,

@@ -1,34 +1,60 @@
 /**
- * `npm run record:histories [-- name…]`: runs the recorded scenarios (all, or those named) on the
- * time-skipping server and writes each history to `test/histories/<name>.json`, the format that
- * `temporal workflow show --output json` writes and the replay test reads.
+ * `npm run record:histories [-- name…]`: runs the recorded scenarios (all, or those named) and
+ * writes each history to `test/histories/<name>.json` (a run that continued as new writes one file
+ * per run, `<name>-run<n>.json`), the format that `temporal workflow show --output json` writes and
+ * the replay test reads.
+ *
+ * Ordinary scenarios run on the time-skipping server with an in-process worker. Crash scenarios
+ * (`crash` set, see test/scenarios.ts) run on a dev server with worker processes: the recorder
+ * arms the scenario's crash points, SIGKILLs the worker that holds at each one, starts a
+ * replacement, and records the history of the run that recovered.
  *
  * Re-record only when a workflow change is intended and is not meant to be replay-compatible with
  * runs in flight; otherwise guard the change with `patched()` and keep the old histories.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { openStore } from '../activities/store';
+import { openStore, type EffectStore } from '../activities/store';
 import { prepareStore } from '../activities';
-import { startTimeSkippingServer } from '../platform/servers';
+import { installRuntime } from '../platform/runtime';
+import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
+import { arm } from '../workers/crash-points';
 import { createWorker } from '../workers/worker';
-import { scenarios } from './scenarios';
+import { scenarios, type Scenario } from './scenarios';
+import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
-async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !scenarios.some((s) => s.name === w));
-  if (unknown.length) {
-    console.error(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
-    process.exit(2);
+/** Writes the history of every run of the handle's chain (following continue-as-new). */
+async function writeHistories(temporal: TemporalHandle, scenario: Scenario, handle: WorkflowHandle): Promise<void> {
+  const desc = await temporal.client.workflow.getHandle(handle.workflowId).describe();
+  let runId: string | undefined = desc.raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  const runs = [];
+  while (runId) {
+    const history = await temporal.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    runs.push(history);
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
+  for (const stale of fs.readdirSync(HISTORIES_DIR).filter((f) => f.startsWith(`${scenario.name}-run`))) {
+    fs.rmSync(path.join(HISTORIES_DIR, stale));
+  }
+  for (const [i, history] of runs.entries()) {
+    const file = path.join(HISTORIES_DIR, runs.length === 1 ? `${scenario.name}.json` : `${scenario.name}-run${i + 1}.json`);
+    fs.writeFileSync(file, JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
+    console.log(`recorded ${path.relative(process.cwd(), file)}`);
+  }
+}
+
+async function recordOnTimeSkippingServer(list: Scenario[]): Promise<void> {
+  if (!list.length) return;
   const temporal = await startTimeSkippingServer();
   const store = openStore('sqlite::memory:');
   try {
     await prepareStore(store);
-    for (const scenario of scenarios.filter((s) => !wanted.length || wanted.includes(s.name))) {
+    for (const scenario of list) {
       const taskQueue = `record-${scenario.name}`;
       const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
       const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
@@ -36,9 +62,7 @@ async function main(): Promise<void> {
         await scenario.whileRunning?.(handle, store);
         await handle.result().catch(() => undefined);
       });
-      const file = path.join(HISTORIES_DIR, `${scenario.name}.json`);
-      fs.writeFileSync(file, JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2) + '\n');
-      console.log(`recorded ${file}`);
+      await writeHistories(temporal, scenario, handle);
     }
   } finally {
     await store.close();
@@ -46,9 +70,71 @@ async function main(): Promise<void> {
   }
 }
 
+async function recordCrashScenarios(list: Scenario[]): Promise<void> {
+  if (!list.length) return;
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-record-'));
+  const storeUrl = `sqlite:${path.join(scratch, 'effects.db')}`;
+  const store: EffectStore = openStore(storeUrl);
+  const [temporal, bundlePath] = await Promise.all([startDevServer(), writeCrashPointBundle(scratch)]);
+  try {
+    await prepareStore(store);
+    for (const scenario of list) {
+      const taskQueue = `record-${scenario.name}`;
+      const crashPointsDir = fs.mkdtempSync(path.join(scratch, 'points-'));
+      for (const [point, activityType] of scenario.crash!) arm(crashPointsDir, point, activityType);
+      let spawned = 0;
+      const spawn = () =>
+        spawnWorker({
+          address: temporal.address,
+          taskQueue,
+          storeUrl,
+          identity: `recorder-worker-${++spawned}`,
+          crashPointsDir,
+          bundlePath,
+        });
+      let workers: WorkerProcess[] = [spawn(), spawn()];
+      await Promise.all(workers.map((w) => w.ready));
+      const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
+      for (let kill = 0; kill < scenario.crash!.length; kill++) {
+        const held = await firstMarker(workers, (m) => m.held && m.workflowId === handle.workflowId, 60_000);
+        const victim = workers.find((w) => w.identity === held.identity)!;
+        victim.kill('SIGKILL');
+        await victim.exited;
+        console.log(`  ${scenario.name}: killed ${victim.identity} at ${held.point}.${held.activityType}`);
+        workers = [...workers.filter((w) => w !== victim), spawn()];
+        await Promise.all(workers.map((w) => w.ready));
+      }
+      await handle.result();
+      await writeHistories(temporal, scenario, handle);
+      await killAllWorkers();
+    }
+  } finally {
+    await killAllWorkers();
+    await store.close();
+    await temporal.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  installRuntime('ERROR');
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !scenarios.some((s) => s.name === w));
+  if (unknown.length) {
+    console.error(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    process.exit(2);
+  }
+  const chosen = scenarios.filter((s) => !wanted.length || wanted.includes(s.name));
+  await recordOnTimeSkippingServer(chosen.filter((s) => !s.crash));
+  await recordCrashScenarios(chosen.filter((s) => s.crash));
+}
+
 if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

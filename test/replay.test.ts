@@ -27,15 +27,27 @@ describe('replay of recorded histories', function () {
     });
   }
 
-  it('rejects a changed workflow with DeterminismViolationError', async function () {
-    const changed = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./fixtures/changed-workflows'),
+  function bundleFixture(dir: string) {
+    return bundleWorkflowCode({
+      workflowsPath: require.resolve(`./fixtures/${dir}`),
       workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
     });
-    await assert.rejects(
-      Worker.runReplayHistory({ workflowBundle: changed }, loadHistory('care-pathway-success.json')),
-      DeterminismViolationError,
-    );
+  }
+
+  for (const history of ['care-pathway-success.json', 'production-batch-crashed.json']) {
+    it(`rejects a changed workflow with DeterminismViolationError (${history})`, async function () {
+      const changed = await bundleFixture('changed-workflows');
+      await assert.rejects(Worker.runReplayHistory({ workflowBundle: changed }, loadHistory(history)), DeterminismViolationError);
+    });
+  }
+
+  it('replays every carePathway history against a change guarded by patched()', async function () {
+    const patchedBundle = await bundleFixture('patched-workflows');
+    const care = files.filter((f) => f.startsWith('care-pathway-'));
+    assert.ok(care.length >= 3, `carePathway histories: ${care.join(', ')}`);
+    for (const file of care) {
+      await Worker.runReplayHistory({ workflowBundle: patchedBundle }, loadHistory(file), file);
+    }
   });
 });

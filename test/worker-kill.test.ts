@@ -5,50 +5,28 @@
  * On the dev server (real time), on SQLite and, when configured, PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import readline from 'node:readline';
 import { balances } from '../activities/bank';
 import { seedFinance } from '../activities/finance-seed';
 import { verifyStore } from '../activities/verify';
 import { runRecordOf } from '../client/run-record';
 import { trailOf } from '../client/trail';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
+import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
 import { orderFulfillment } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { OrderStep } from '../workflows/finance-steps';
 import { PROJECT_ROOT } from '../platform/config';
 import { uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
-
-/** A worker child process and a promise for its `worker ready` line. */
-function spawnWorker(env: NodeJS.ProcessEnv): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('worker ready')) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the worker exited before it was ready (code ${code}, signal ${signal})`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready };
-}
-
-function stop(child: ChildProcess | undefined): void {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
+import { killAllWorkers, spawnWorker } from './worker-process';
 
 for (const backend of storeBackends) {
   describe(`killing a worker process right after an effect commits (${backend.name})`, function () {
     this.timeout(180_000);
     let temporal: TemporalHandle;
     let temp: TempStore;
-    const children: ChildProcess[] = [];
 
     before(async function () {
       backend.require(this);
@@ -56,7 +34,7 @@ for (const backend of storeBackends) {
       temp = await backend.open();
     });
     after(async function () {
-      children.forEach(stop);
+      await killAllWorkers();
       await temp?.cleanup();
       await temporal?.close().catch((err) => console.error('server teardown failed:', err));
     });
@@ -65,16 +43,15 @@ for (const backend of storeBackends) {
       const { store } = temp;
       const f = await seedFinance(store);
       const taskQueue = uniqueId('kill-tq');
-      const env = {
-        ...process.env,
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_NAMESPACE: temporal.namespace,
-        STEADFAST_TASK_QUEUE: taskQueue,
-        STEADFAST_STORE: temp.url,
-        STEADFAST_LOG_LEVEL: 'ERROR',
-      };
-      const first = spawnWorker(env);
-      children.push(first.child);
+      const workerOptions = (identity: string) => ({
+        address: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue,
+        storeUrl: temp.url,
+        identity,
+        env: { STEADFAST_LOG_LEVEL: 'ERROR' },
+      });
+      const first = spawnWorker(workerOptions(uniqueId('first-worker')));
       await first.ready;
 
       // The first attempt commits the charge, then never replies: the moment to kill the worker.
@@ -100,12 +77,10 @@ for (const backend of storeBackends) {
         timeoutMs: 60_000,
         what: 'the charge to commit',
       });
-      first.child.kill('SIGKILL');
-      const [, signal] = (await once(first.child, 'exit')) as [number | null, NodeJS.Signals | null];
-      assert.equal(signal, 'SIGKILL');
+      first.kill('SIGKILL');
+      assert.equal((await first.exited).signal, 'SIGKILL');
 
-      const second = spawnWorker(env);
-      children.push(second.child);
+      const second = spawnWorker(workerOptions(uniqueId('second-worker')));
       await second.ready;
       const started = Date.now();
       const result = await handle.result();
@@ -130,27 +105,25 @@ for (const backend of storeBackends) {
       assert.deepEqual(report.violations, []);
 
       // The second worker shuts down gracefully on SIGTERM.
-      second.child.kill('SIGTERM');
-      const [code] = (await once(second.child, 'exit')) as [number | null];
-      assert.equal(code, 0, 'graceful shutdown exits 0');
+      second.kill('SIGTERM');
+      assert.equal((await second.exited).code, 0, 'graceful shutdown exits 0');
     });
   });
 }
 
 describe('the worker process (workers/main.ts)', function () {
-  it('exits 2 and names TEMPORAL_ADDRESS when no server is configured', async function () {
-    const env: NodeJS.ProcessEnv = { ...process.env, STEADFAST_STORE: 'sqlite::memory:' };
-    delete env.TEMPORAL_ADDRESS;
+  it('exits 1 and names the address it tried when the server is unreachable', async function () {
+    const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
       cwd: PROJECT_ROOT,
-      env,
+      env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, STEADFAST_STORE: 'sqlite::memory:' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 2);
-    assert.match(stderr, /TEMPORAL_ADDRESS is not set/);
+    assert.equal(code, 1);
+    assert.match(stderr, new RegExp(`cannot reach the Temporal server at 127\\.0\\.0\\.1:${port}`));
   });
 
   it('exits 2 and names STEADFAST_STORE when the store URL is unusable', async function () {

@@ -3,15 +3,25 @@
  * activities over the effect store, the interceptors (fault plan propagation and injection) and
  * the failover settings.
  */
-import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  type ActivityInterceptorsFactory,
+  type NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { attemptReporting } from '../activities/attempt-report';
 import { faultInjection } from '../activities/fault-injection';
 import type { EffectStore } from '../activities/store';
+import { failoverWorkerOptions, type FailoverProfile } from './settings';
 
 /** Entry of the workflow bundle and the workflow interceptor modules. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('../workflows/interceptors'),
+  require.resolve('../workflows/failover-profile'),
+];
 
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 
@@ -30,6 +40,10 @@ export interface SteadfastWorkerOptions {
   namespace: string;
   taskQueue: string;
   store: EffectStore;
+  /** Failover settings (`workers/settings.ts`); default `steadfast`. */
+  failoverProfile?: FailoverProfile;
+  /** Activity interceptors to run outside Steadfast's own (e.g. the crash points of tests). */
+  outerActivityInterceptors?: ActivityInterceptorsFactory[];
   /** Overrides for tests and benchmarks (e.g. `identity`, `shutdownGraceTime`). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -42,7 +56,8 @@ export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.store),
-    interceptors: { activity: [faultInjection, attemptReporting] },
+    interceptors: { activity: [...(opts.outerActivityInterceptors ?? []), faultInjection, attemptReporting] },
+    ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,
   });
 }

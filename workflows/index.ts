@@ -5,3 +5,4 @@
 export { carePathway } from './care-pathway';
 export { moneyTransfer } from './money-transfer';
 export { orderFulfillment } from './order-fulfillment';
+export { productionBatch } from './production-batch';

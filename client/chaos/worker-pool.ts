@@ -3,24 +3,20 @@
  * endpoint, killed with SIGKILL on the harness's schedule, stopped gracefully at the end.
  *
  * A worker is ready when the server lists it among the pollers of the task queue (workflow and
- * activity), which holds for any worker entry that connects with the default identity
- * (`<pid>@<host>`), whatever its code.
+ * activity) under the process's default identity (`defaultWorkerIdentity(pid)`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../../platform/config';
 import { freePort } from '../../platform/servers';
+import { defaultWorkerIdentity } from '../../workers/run';
 import type { KillRecord } from './fault-records';
 
-/**
- * The worker process entry. The one line to change to run another entry (e.g. `workers/main.ts`),
- * provided it reads the environment described in `workers/chaos-worker.ts`.
- */
-export const WORKER_ENTRY = path.join(PROJECT_ROOT, 'workers', 'chaos-worker.ts');
+/** The worker process entry (configured by the environment, see workers/run.ts). */
+export const WORKER_ENTRY = path.join(PROJECT_ROOT, 'workers', 'main.ts');
 
 /** One worker child process. */
 export interface WorkerProcess {
@@ -85,7 +81,7 @@ export class WorkerPool {
     );
     const worker: WorkerProcess = {
       pid: child.pid,
-      identity: `${child.pid}@${os.hostname()}`,
+      identity: defaultWorkerIdentity(child.pid),
       metricsUrl: `http://127.0.0.1:${port}/metrics`,
       logFile,
       child,

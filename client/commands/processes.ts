@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { serverAddress, type SteadfastConfig } from '../../platform/config';
+import { ConfigError, serverAddress, type SteadfastConfig } from '../../platform/config';
 import type * as RuntimeModule from '../../platform/runtime';
 import type * as ServersModule from '../../platform/servers';
 import type * as WorkerModule from '../../workers/run';
 import type * as DemoModule from '../demo';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { OperationError } from '../cli-errors';
+import { OperationError, UsageError } from '../cli-errors';
 import { ok, type CommandOutput } from './output';
 
 /*
@@ -123,6 +123,10 @@ export async function worker(config: SteadfastConfig, emit: Emit): Promise<Comma
       onShutdown: (signal) => emit({ event: 'stopping', signal }, `${signal}: shutting down gracefully (running tasks finish first)…`),
     });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      const field = /^([A-Z][A-Z0-9_]+)/.exec(err.message)?.[1] ?? 'environment';
+      throw new UsageError({ code: 'bad-setting', message: err.message, field, expected: 'a valid value (see workers/run.ts)' }, { cause: err });
+    }
     if (err instanceof WorkerConnectError) {
       throw new OperationError(
         { code: 'server-unreachable', message: err.message, field: 'TEMPORAL_ADDRESS', expected: 'the host:port of a running Temporal frontend' },

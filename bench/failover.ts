@@ -1,0 +1,310 @@
+/**
+ * `npm run bench:failover [-- --kills 21 --deadline 20m]`: how long a `productionBatch` run takes
+ * to recover when a worker process is SIGKILLed, with Steadfast's failover settings and with
+ * Temporal's defaults, both in the same run (two lanes side by side on one dev server on 127.0.0.1).
+ *
+ * Each lane keeps three worker processes (`workers/main.ts`, with its profile) and kills one per
+ * round, cycling through three kinds of fault:
+ *
+ *   stage          the worker running a checkpointed stage dies mid-stage
+ *                  → recovery bound by the heartbeat timeout (defaults: the start-to-close timeout)
+ *   workflow-task  the worker dies holding a workflow task (crash point `workflow-task.runStage`)
+ *                  → bound by the workflow task timeout
+ *   sticky         the worker that has the run cached (its sticky queue) dies just as a stage
+ *                  finishes on another worker → bound by the sticky schedule-to-start timeout.
+ *                  A worker normally runs the stages its own workflow tasks schedule (eager
+ *                  activity dispatch), so in these rounds the fault plan fails each stage's first
+ *                  attempt: retries go through the task queue and land on any worker.
+ *
+ * Recovery time = from the kill to the next step (an attempt of `runStage`) starting on a
+ * surviving worker, read from the crash-point markers the workers print. It prints p50, p95 and max
+ * per lane and per kind. It prints figures; it never passes or fails on time. Every wait has a
+ * deadline, and the whole run stops at `--deadline`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { WorkflowHandle } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { EffectStore } from '../activities/store';
+import { installRuntime } from '../platform/runtime';
+import { startDevServer, type TemporalHandle } from '../platform/servers';
+import { arm, release } from '../workers/crash-points';
+import { failoverSettings, workflowStartOptions, type FailoverProfile } from '../workers/settings';
+import { productionBatch } from '../workflows';
+import { FAILOVER_PROFILE_MEMO_KEY, type FailoverProfileMemo } from '../workflows/failover-profile';
+import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
+import { tempSqliteStore, uniqueId, waitUntil } from '../test/helpers';
+import { stageAttempts } from '../test/production-store';
+import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from '../test/worker-process';
+
+const KINDS = ['stage', 'workflow-task', 'sticky'] as const;
+type Kind = (typeof KINDS)[number];
+
+const STAGES = ['s1', 's2', 's3', 's4', 's5', 's6'];
+const UNITS = 40;
+const UNIT_MS = 50; // 2 s per stage
+/** A `stage` round kills the worker once the stage has committed this many units. */
+const KILL_AT_UNITS = 25;
+/** The defaults lane's stage timeout: with no heartbeat timeout, a team sets a few times the stage's 2 s. */
+const DEFAULTS_STAGE_START_TO_CLOSE = '10 seconds';
+const WAIT_MS = 60_000;
+const WORKERS_PER_LANE = 3;
+
+interface Sample {
+  kind: Kind;
+  ms: number;
+  /** For `stage`: the unit the retry resumed from (of the 10+ already done when the worker died). */
+  resumedFrom?: number;
+}
+
+interface Env {
+  temporal: TemporalHandle;
+  store: EffectStore;
+  storeFile: string;
+  scratch: string;
+  bundlePath: string;
+  deadline: number;
+}
+
+class Lane {
+  readonly taskQueue = uniqueId('failover-bench');
+  readonly samples: Sample[] = [];
+  readonly lost: string[] = [];
+  private readonly dir: string;
+  private pool: WorkerProcess[] = [];
+  private spawned = 0;
+
+  constructor(
+    readonly profile: FailoverProfile,
+    private readonly env: Env,
+  ) {
+    this.dir = fs.mkdtempSync(path.join(env.scratch, `${profile}-`));
+    for (let i = 0; i < WORKERS_PER_LANE; i++) this.pool.push(this.spawn());
+  }
+
+  private spawn(): WorkerProcess {
+    return spawnWorker({
+      address: this.env.temporal.address,
+      taskQueue: this.taskQueue,
+      storeUrl: `sqlite:${this.env.storeFile}`,
+      identity: `${this.profile}-worker-${++this.spawned}`,
+      crashPointsDir: this.dir,
+      bundlePath: this.env.bundlePath,
+      profile: this.profile,
+    });
+  }
+
+  private disarmAll(): void {
+    for (const f of fs.readdirSync(this.dir)) fs.rmSync(path.join(this.dir, f), { force: true });
+  }
+
+  private async start(kind: Kind): Promise<WorkflowHandle<typeof productionBatch>> {
+    const lineId = uniqueId(`bench-${this.profile}`);
+    const memo: Record<string, unknown> = {};
+    if (this.profile === 'temporal-defaults') {
+      memo[FAILOVER_PROFILE_MEMO_KEY] = {
+        profile: 'temporal-defaults',
+        stageStartToCloseTimeout: DEFAULTS_STAGE_START_TO_CLOSE,
+      } satisfies FailoverProfileMemo;
+    }
+    if (kind === 'sticky') memo[FAULT_PLAN_MEMO_KEY] = { runStage: { kind: 'transient', times: 1 } } satisfies FaultPlan;
+    return this.env.temporal.client.workflow.start(productionBatch, {
+      taskQueue: this.taskQueue,
+      workflowId: `production-${lineId}`,
+      args: [{ lineId, product: 'bench part', batches: 1, unitsPerBatch: UNITS, stages: STAGES, unitMs: UNIT_MS, chunkUnits: 5 }],
+      ...workflowStartOptions(this.profile),
+      memo,
+    });
+  }
+
+  /** SIGKILLs the worker named `identity`; returns the kill time and the survivors. */
+  private async kill(identity: string): Promise<{ t0: number; victim: WorkerProcess; survivors: WorkerProcess[] }> {
+    const victim = this.pool.find((w) => w.identity === identity);
+    if (!victim) throw new Error(`no live worker ${identity}`);
+    const t0 = Date.now();
+    victim.kill('SIGKILL');
+    await victim.exited;
+    this.pool = this.pool.filter((w) => w !== victim);
+    return { t0, victim, survivors: [...this.pool] };
+  }
+
+  private stageKey(wf: string, stage: string) {
+    return `${wf}/batch-1/stage-${stage}`;
+  }
+
+  private async stageRound(wf: string): Promise<Sample> {
+    const key = this.stageKey(wf, STAGES[0]);
+    const started = await firstMarker(this.pool, (m) => m.point === 'activity-start' && m.key === key, WAIT_MS);
+    // Past the middle of the stage: a heartbeat has had time to reach the server (if the profile sends one).
+    await waitUntil(async () => ((await stageAttempts(this.env.store, key))[0]?.units_to ?? 0) >= KILL_AT_UNITS, {
+      timeoutMs: WAIT_MS,
+      intervalMs: 20,
+      what: `${KILL_AT_UNITS} units of the first stage`,
+    });
+    const { t0, survivors } = await this.kill(started.identity);
+    const next = await firstMarker(survivors, (m) => m.point === 'activity-start' && m.key === key && (m.attempt ?? 0) >= 2, WAIT_MS);
+    // The marker comes before the attempt writes its progress row.
+    const resumed = await waitUntil(async () => (await stageAttempts(this.env.store, key)).find((a) => a.attempt === next.attempt), {
+      timeoutMs: WAIT_MS,
+      what: 'the progress row of the retry',
+    });
+    return { kind: 'stage', ms: next.at - t0, resumedFrom: resumed.units_from };
+  }
+
+  private async workflowTaskRound(wf: string): Promise<Sample> {
+    const key = this.stageKey(wf, STAGES[0]);
+    const held = await firstMarker(this.pool, (m) => m.held && m.point === 'workflow-task' && m.workflowId === wf, WAIT_MS);
+    const { t0, survivors } = await this.kill(held.identity);
+    const next = await firstMarker(survivors, (m) => m.point === 'activity-start' && m.key === key, WAIT_MS);
+    return { kind: 'workflow-task', ms: next.at - t0 };
+  }
+
+  private async stickyRound(wf: string): Promise<Sample> {
+    for (let i = 0; i < STAGES.length - 1; i++) {
+      const key = this.stageKey(wf, STAGES[i]);
+      const cachedBy = await firstMarker(this.pool, (m) => m.point === 'workflow-task' && m.key === key, WAIT_MS);
+      // Attempt 1 fails by the fault plan; attempt 2 comes through the task queue.
+      const runBy = await firstMarker(this.pool, (m) => m.point === 'activity-start' && m.key === key && m.attempt === 2, WAIT_MS);
+      if (cachedBy.identity === runBy.identity) continue; // needs the cache and the stage on different workers
+      arm(this.dir, 'after-effect', 'runStage', key); // only this stage: leftovers of earlier rounds may still run
+      await firstMarker(this.pool, (m) => m.held && m.point === 'after-effect' && m.key === key, WAIT_MS);
+      const { t0, survivors } = await this.kill(cachedBy.identity);
+      release(this.dir, 'after-effect', 'runStage');
+      const nextKey = this.stageKey(wf, STAGES[i + 1]);
+      const next = await firstMarker(survivors, (m) => m.point === 'activity-start' && m.key === nextKey, WAIT_MS);
+      return { kind: 'sticky', ms: next.at - t0 };
+    }
+    throw new Error('the cache and the stage were on the same worker for every stage');
+  }
+
+  /** Runs `kills` rounds (or until the deadline). */
+  async run(kills: number, log: (line: string) => void): Promise<void> {
+    for (let round = 0; this.samples.length < kills && Date.now() < this.env.deadline; round++) {
+      // By samples, not rounds: a round that could not be measured is tried again with the same kind.
+      const kind = KINDS[this.samples.length % KINDS.length];
+      await Promise.all(this.pool.map((w) => w.ready));
+      this.disarmAll();
+      if (kind === 'workflow-task') arm(this.dir, 'workflow-task', 'runStage');
+      const handle = await this.start(kind);
+      try {
+        const sample =
+          kind === 'stage'
+            ? await this.stageRound(handle.workflowId)
+            : kind === 'workflow-task'
+              ? await this.workflowTaskRound(handle.workflowId)
+              : await this.stickyRound(handle.workflowId);
+        this.samples.push(sample);
+        log(`${this.profile.padEnd(17)} kill ${String(this.samples.length).padStart(2)}/${kills} ${kind.padEnd(13)} recovered in ${seconds(sample.ms)}`);
+      } catch (err) {
+        this.lost.push(`${kind}: ${(err as Error).message}`);
+        log(`${this.profile.padEnd(17)} round ${round + 1} (${kind}) lost: ${(err as Error).message}`);
+      } finally {
+        this.disarmAll();
+        await handle.terminate('failover benchmark: round measured').catch(() => undefined);
+        while (this.pool.length < WORKERS_PER_LANE) this.pool.push(this.spawn());
+      }
+    }
+  }
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Nearest-rank percentile. */
+function percentile(sorted: number[], p: number): number | undefined {
+  if (!sorted.length) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function row(profile: string, kind: string, samples: Sample[]): string {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return [
+    profile.padEnd(18),
+    kind.padEnd(14),
+    String(ms.length).padStart(3),
+    seconds(percentile(ms, 50)).padStart(9),
+    seconds(percentile(ms, 95)).padStart(9),
+    seconds(ms.at(-1)).padStart(9),
+  ].join(' ');
+}
+
+function describeSettings(profile: FailoverProfile): string {
+  const s = failoverSettings(profile);
+  const hb = profile === 'temporal-defaults' ? `none (stage start-to-close ${DEFAULTS_STAGE_START_TO_CLOSE})` : String(s.heartbeatTimeout);
+  return (
+    `${profile}: heartbeat timeout ${hb}, workflow task timeout ${s.workflowTaskTimeout}, ` +
+    `sticky schedule-to-start ${s.stickyQueueScheduleToStartTimeout}, first retry after ${s.stageRetryInitialInterval}`
+  );
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function duration(value: string): number {
+  try {
+    return msToNumber(value as Parameters<typeof msToNumber>[0]);
+  } catch {
+    throw new InvalidArgumentError('expected a duration such as "20m" or "900s"');
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('bench:failover')
+    .description('Kills worker processes and measures recovery time, Steadfast settings vs Temporal defaults')
+    .option('--kills <n>', 'worker kills per profile (the issue asks for at least 20)', positiveInt, 21)
+    .option('--deadline <duration>', 'stop after this long, whatever was measured', duration, msToNumber('20m'))
+    .parse()
+    .opts<{ kills: number; deadline: number }>();
+  installRuntime('ERROR');
+  const began = Date.now();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-bench-failover-'));
+  const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  const { store, file: storeFile, cleanup } = await tempSqliteStore();
+  let temporal: TemporalHandle | undefined;
+  try {
+    log('starting a dev server on 127.0.0.1 and bundling the workflows…');
+    const [server, bundlePath] = await Promise.all([startDevServer({ logLevel: 'error' }), writeCrashPointBundle(scratch)]);
+    temporal = server;
+    const env: Env = { temporal, store, storeFile, scratch, bundlePath, deadline: began + opts.deadline };
+    const lanes = (['steadfast', 'temporal-defaults'] as const).map((p) => new Lane(p, env));
+    log(`${WORKERS_PER_LANE} worker processes per profile; ${opts.kills} kills per profile, cycling ${KINDS.join(', ')}`);
+    await Promise.all(lanes.map((lane) => lane.run(opts.kills, log)));
+
+    console.log(`\nFailover benchmark (${((Date.now() - began) / 1000).toFixed(0)} s, ${os.cpus().length} CPUs, dev server on ${temporal.address})`);
+    for (const lane of lanes) console.log(`  ${describeSettings(lane.profile)}`);
+    console.log('\nrecovery time: SIGKILL of a worker → next step starts on a surviving worker');
+    console.log(`${'profile'.padEnd(18)} ${'kind'.padEnd(14)} ${'n'.padStart(3)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`);
+    for (const lane of lanes) {
+      console.log(row(lane.profile, 'all', lane.samples));
+      for (const kind of KINDS) console.log(row(lane.profile, kind, lane.samples.filter((s) => s.kind === kind)));
+    }
+    console.log(`\nwhere a killed stage resumed (units already done when the worker died: at least ${KILL_AT_UNITS} of ${UNITS})`);
+    for (const lane of lanes) {
+      const from = lane.samples.filter((s) => s.kind === 'stage').map((s) => s.resumedFrom);
+      console.log(`  ${lane.profile.padEnd(18)} ${from.join(', ') || '-'}`);
+    }
+    for (const lane of lanes) {
+      if (lane.lost.length) console.log(`\n${lane.profile}: ${lane.lost.length} round(s) not measured:\n  ${lane.lost.join('\n  ')}`);
+      if (lane.samples.length < opts.kills) console.log(`${lane.profile}: only ${lane.samples.length} of ${opts.kills} kills measured before the deadline`);
+    }
+  } finally {
+    await killAllWorkers();
+    await temporal?.close().catch((err) => console.error('stopping the dev server failed:', err));
+    await cleanup();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

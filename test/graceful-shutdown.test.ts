@@ -1,0 +1,123 @@
+/**
+ * Graceful shutdown of a real worker process (`workers/main.ts`) on SIGTERM: it stops taking work,
+ * lets the in-flight activity finish within the grace time, and exits 0 with nothing half-done. A
+ * stage longer than the grace time is cancelled at a chunk boundary, and the next worker resumes it
+ * from its checkpoint.
+ */
+import assert from 'node:assert/strict';
+import { workflowStartOptions } from '../workers/settings';
+import { productionBatch } from '../workflows';
+import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { repeatedEffects, stageAttempts, stageChunks } from './production-store';
+import { killAllWorkers, openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
+
+describe('graceful shutdown of a worker process on SIGTERM', function () {
+  let h: CrashHarness;
+
+  before(async function () {
+    h = await openCrashHarness('shutdown');
+  });
+
+  afterEach(async function () {
+    await killAllWorkers();
+  });
+
+  after(async function () {
+    await h?.close();
+  });
+
+  async function startLine(taskQueue: string, unitsPerBatch: number, unitMs: number) {
+    const lineId = uniqueId('line');
+    return h.temporal.client.workflow.start(productionBatch, {
+      taskQueue,
+      workflowId: `production-${lineId}`,
+      args: [{ lineId, product: 'valve', batches: 1, unitsPerBatch, stages: ['machining', 'assembly'], unitMs, chunkUnits: 5 }],
+      ...workflowStartOptions(),
+    });
+  }
+
+  it('lets the in-flight stage finish, takes no new work, and exits 0', async function () {
+    const taskQueue = uniqueId('shutdown-tq');
+    const first = h.spawn(taskQueue, 'first');
+    await first.ready;
+    const handle = await startLine(taskQueue, 60, 50);
+    const machiningKey = `${handle.workflowId}/batch-1/stage-machining`;
+    await first.waitForMarker((m) => m.point === 'activity-start' && m.key === machiningKey);
+    first.kill('SIGTERM');
+    assert.deepEqual(await first.exited, { code: 0, signal: null }, `clean exit:\n${first.tail.join('\n')}`);
+
+    // Nothing half-done: the stage's only attempt committed every unit before the process exited.
+    assert.deepEqual(await stageAttempts(h.store, machiningKey), [{ attempt: 1, units_from: 0, units_to: 60 }]);
+    assert.ok(
+      first.markers.some((m) => m.point === 'after-effect' && m.key === machiningKey),
+      'the stage returned its result before the process exited',
+    );
+    assert.ok(!first.markers.some((m) => m.key === `${handle.workflowId}/batch-1/stage-assembly`), 'took no new work');
+
+    const second = h.spawn(taskQueue, 'second');
+    const result = await handle.result();
+    assert.equal(result.completed, 1);
+    assert.deepEqual(await repeatedEffects(h.store, handle.workflowId), []);
+    const events = await historyEvents(handle);
+    const started = events
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.identity);
+    // reserve and machining by the first worker; assembly, inspection and record by the second.
+    assert.deepEqual(started, [first.identity, first.identity, second.identity, second.identity, second.identity]);
+  });
+
+  it('cancels a stage that outlasts the grace time at a chunk boundary; the next worker resumes it', async function () {
+    const taskQueue = uniqueId('shutdown-tq');
+    const first = h.spawn(taskQueue, 'first', { env: { STEADFAST_SHUTDOWN_GRACE: '1s' } });
+    await first.ready;
+    const units = 80;
+    const handle = await startLine(taskQueue, units, 100);
+    const machiningKey = `${handle.workflowId}/batch-1/stage-machining`;
+    await waitUntil(async () => (await stageChunks(h.store, machiningKey)).length >= 2, { what: 'two committed chunks' });
+    first.kill('SIGTERM');
+    assert.deepEqual(await first.exited, { code: 0, signal: null }, `clean exit:\n${first.tail.join('\n')}`);
+
+    const [cut] = await stageAttempts(h.store, machiningKey);
+    assert.ok(cut.units_to > 0 && cut.units_to < units, `the first attempt stopped part-way: ${JSON.stringify(cut)}`);
+    assert.equal(cut.units_to % 5, 0, 'at a chunk boundary');
+    const committed = await stageChunks(h.store, machiningKey);
+    assert.equal(committed.at(-1)![1], cut.units_to, 'every unit it reported is committed, and no more');
+
+    h.spawn(taskQueue, 'second');
+    const result = await handle.result();
+    assert.equal(result.completed, 1);
+    const attempts = await stageAttempts(h.store, machiningKey);
+    assert.equal(attempts.length, 2, JSON.stringify(attempts));
+    assert.ok(attempts[1].units_from > 0 && attempts[1].units_from <= cut.units_to, `resumed from the checkpoint: ${JSON.stringify(attempts)}`);
+    assert.deepEqual(
+      await stageChunks(h.store, machiningKey),
+      Array.from({ length: units / 5 }, (_, i) => [i * 5, i * 5 + 5]),
+      'every unit processed exactly once',
+    );
+    assert.deepEqual(await repeatedEffects(h.store, handle.workflowId), []);
+  });
+});
+
+describe('worker process settings', function () {
+  afterEach(async function () {
+    await killAllWorkers();
+  });
+
+  for (const [variable, value, expected] of [
+    ['STEADFAST_FAILOVER_PROFILE', 'fastest', /STEADFAST_FAILOVER_PROFILE must be one of steadfast, temporal-defaults; got "fastest"/],
+    ['STEADFAST_SHUTDOWN_GRACE', 'soon', /STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "soon"/],
+    ['STEADFAST_STORE', 'mysql://db', /STEADFAST_STORE must be "sqlite:<file>" or a "postgres:\/\/" URL/],
+  ] as const) {
+    it(`exits 2 naming ${variable} when it is invalid, before connecting`, async function () {
+      const w = spawnWorker({
+        address: '127.0.0.1:1', // never reached: the settings are checked first
+        taskQueue: uniqueId('bad-settings'),
+        storeUrl: 'sqlite::memory:',
+        identity: uniqueId('worker-bad'),
+        env: { [variable]: value },
+      });
+      assert.deepEqual(await w.exited, { code: 2, signal: null });
+      assert.match(w.tail.join('\n'), expected);
+    });
+  }
+});

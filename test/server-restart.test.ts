@@ -1,0 +1,134 @@
+/**
+ * Server restart: the dev server persists to a SQLite file; it is SIGKILLed while several
+ * `productionBatch` runs are in the middle of their stages, then restarted on the same file and
+ * port. The worker processes ride it out, every run completes, and nothing is lost or repeated.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { EffectStore } from '../activities/store';
+import { freePort } from '../platform/servers';
+import { workflowStartOptions } from '../workers/settings';
+import { productionBatch } from '../workflows';
+import type { ProductionBatchInput } from '../workflows/production-batch';
+import { DevServerProcess } from './dev-server-process';
+import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { productionEffects, repeatedEffects, stageChunks } from './production-store';
+import { killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
+
+describe('dev server killed and restarted on its persisted SQLite file', function () {
+  let scratch: string;
+  let server: DevServerProcess | undefined;
+  let store: EffectStore;
+  let storeFile: string;
+  let cleanupStore: () => Promise<void>;
+  let connection: Connection | undefined;
+
+  before(async function () {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-restart-'));
+    ({ store, file: storeFile, cleanup: cleanupStore } = await tempSqliteStore());
+  });
+
+  after(async function () {
+    await killAllWorkers();
+    await connection?.close().catch((err) => console.error('closing the client failed:', err));
+    await server?.kill().catch((err) => console.error('stopping the dev server failed:', err));
+    await cleanupStore?.();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('completes every run with every effect exactly once', async function () {
+    const dbFile = path.join(scratch, 'temporal.db');
+    const port = await freePort();
+    const [bundlePath] = await Promise.all([writeCrashPointBundle(scratch), (server = new DevServerProcess(dbFile, port)).ready()]);
+
+    const taskQueue = uniqueId('restart-tq');
+    const workers: WorkerProcess[] = ['a', 'b'].map((name) =>
+      spawnWorker({
+        address: server!.address,
+        taskQueue,
+        storeUrl: `sqlite:${storeFile}`,
+        identity: uniqueId(`worker-${name}`),
+        bundlePath,
+        crashPointsDir: fs.mkdtempSync(path.join(scratch, 'points-')),
+      }),
+    );
+    await Promise.all(workers.map((w) => w.ready));
+
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const lines: ProductionBatchInput[] = ['north', 'south', 'east'].map((name) => ({
+      lineId: uniqueId(`line-${name}`),
+      product: 'bracket',
+      batches: 2,
+      batchesPerRun: 1,
+      unitsPerBatch: 30,
+      stages: ['cutting', 'welding'],
+      unitMs: 50,
+      chunkUnits: 5,
+    }));
+    const handles = await Promise.all(
+      lines.map((input) =>
+        client.workflow.start(productionBatch, {
+          taskQueue,
+          workflowId: `production-${input.lineId}`,
+          args: [input],
+          ...workflowStartOptions(),
+        }),
+      ),
+    );
+
+    // Kill the server while every line is inside its first stage.
+    await waitUntil(
+      async () => {
+        const counts = await Promise.all(handles.map(async (h) => (await stageChunks(store, `${h.workflowId}/batch-1/stage-cutting`)).length));
+        return counts.every((n) => n >= 1);
+      },
+      { what: 'every line inside its first stage' },
+    );
+    assert.deepEqual(await server.kill('SIGKILL'), { code: null, signal: 'SIGKILL' });
+    const atKill = await Promise.all(handles.map((h) => productionEffects(store, h.workflowId)));
+    assert.ok(
+      atKill.every((effects) => !effects.some((e) => e.step === 'batch-2/record')),
+      'no line had finished when the server died',
+    );
+
+    server = new DevServerProcess(dbFile, port);
+    await server.ready();
+
+    const results = await Promise.all(handles.map((h) => h.result()));
+    for (const [i, result] of results.entries()) {
+      assert.deepEqual(result, {
+        lineId: lines[i].lineId,
+        batches: 2,
+        completed: 2,
+        scrapped: 0,
+        reworks: 0,
+        unitsProduced: 60,
+        runs: 2,
+      });
+    }
+    for (const h of handles) {
+      assert.deepEqual(await repeatedEffects(store, h.workflowId), [], 'no effect applied twice');
+      assert.deepEqual(
+        (await productionEffects(store, h.workflowId)).map((e) => e.step),
+        ['batch-1/reserve', 'batch-1/inspect-1', 'batch-1/record', 'batch-2/reserve', 'batch-2/inspect-1', 'batch-2/record'],
+      );
+      for (const batch of [1, 2]) {
+        for (const stage of ['cutting', 'welding']) {
+          assert.deepEqual(
+            await stageChunks(store, `${h.workflowId}/batch-${batch}/stage-${stage}`),
+            Array.from({ length: 6 }, (_, i) => [i * 5, i * 5 + 5]),
+            `every unit of batch ${batch} ${stage} processed exactly once`,
+          );
+        }
+      }
+    }
+    assert.ok(
+      workers.every((w) => w.running),
+      `the worker processes rode out the outage:\n${workers.map((w) => w.tail.join('\n')).join('\n')}`,
+    );
+  });
+});
