@@ -22,6 +22,7 @@ export interface TypeOutcomes {
 /** One worker process and the SDK counters last scraped from its Prometheus endpoint. */
 export interface WorkerSummary {
   identity: string;
+  pid: number;
   killed: boolean;
   counters: Record<string, number>;
 }

@@ -253,6 +253,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     const killed = new Set(pool.kills.map((k) => k.workerIdentity));
     const workers: WorkerSummary[] = pool.workers.map((w) => ({
       identity: w.identity,
+      pid: w.pid,
       killed: killed.has(w.identity),
       counters: lastCounters.get(w.identity) ?? {},
     }));
