@@ -13,7 +13,11 @@ export interface TrailStep {
   name: string;
   /** For activities: the attempt that ended it. */
   attempts?: number;
-  outcome: 'completed' | 'failed' | 'timed-out' | 'cancelled' | 'fired' | 'received' | 'pending';
+  /**
+   * `abandoned`: the workflow requested the activity's cancellation and moved on without waiting
+   * for it (the default cancellation type), so the history never says how the attempt ended.
+   */
+  outcome: 'completed' | 'failed' | 'timed-out' | 'cancelled' | 'abandoned' | 'fired' | 'received' | 'pending';
   /** The last failure message seen by this step (a failed attempt, or the final failure). */
   lastFailure?: string;
 }
@@ -57,6 +61,11 @@ export function trailFromEvents(events: HistoryEvent[]): TrailStep[] {
         const failure = 'failure' in attrs ? attrs.failure : undefined;
         if (failure?.message) step.lastFailure = failure.cause?.message ? `${failure.message}: ${failure.cause.message}` : failure.message;
       }
+      continue;
+    }
+    if (e.activityTaskCancelRequestedEventAttributes) {
+      const step = bySchedule.get(String(e.activityTaskCancelRequestedEventAttributes.scheduledEventId));
+      if (step?.outcome === 'pending') step.outcome = 'abandoned';
       continue;
     }
     if (e.timerStartedEventAttributes) {
