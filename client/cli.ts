@@ -30,6 +30,7 @@ import * as operate from './commands/operate';
 import type { CommandOutput } from './commands/output';
 import { demo, server, worker, type Emit } from './commands/processes';
 import { reset, type ResetTarget } from './commands/reset';
+import { seed } from './commands/seed';
 import { duration } from './schemas/common';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
 
@@ -180,13 +181,21 @@ Every command accepts --json (one JSON document on stdout; long-running commands
     async (opts: { json?: boolean }) => print(await demo(Boolean(opts.json)), Boolean(opts.json)),
   );
 
+  command('seed', 'open the simulated bank accounts and stock the warehouse in STEADFAST_STORE (for orderFulfillment and moneyTransfer)')
+    .addOption(
+      new Option('--tag <tag>', 'append -<tag> to every account and SKU id (a separate set)').argParser(
+        parsedBy(z.string().regex(/^[A-Za-z0-9_-]+$/), 'letters, digits, "-" or "_"'),
+      ),
+    )
+    .action(async (opts: { tag?: string; json?: boolean }) => print(await seed(loadCliConfig(), opts), Boolean(opts.json)));
+
   // ── running and operating runs ───────────────────────────────────────────────────────────
   command('start', 'start a run of a workflow type')
     .argument('<workflowType>', `one of: ${workflowTypeNames().join(', ')}`)
     .requiredOption('--input <json|@file>', "the workflow's input: JSON, or @ and a JSON file")
     .option('--id <workflowId>', 'workflow id (default: <workflowType>-<random>)')
     .option('--wait', 'wait for the result with progress; exit 1 if the run does not complete')
-    .option('--fault-plan <json|@file>', 'inject faults: {"<activity>": {"kind": "transient", "times": 2}} (kinds: transient, permanent, hang, lost-ack)')
+    .option('--fault-plan <json|@file>', 'inject faults: {"<activity>": {"kind": "transient", "times": 2}} (kinds: transient, permanent, hang, lost-ack, hang-after-effect; or a list of them, attempt by attempt)')
     .addHelpText(
       'after',
       '\nWorkflow types and example inputs:\n' +

@@ -9,6 +9,7 @@ import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/fin
 import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../activities/store';
 import type { TemporalHandle } from '../platform/servers';
+import { workflowStartOptions } from '../workers/settings';
 import { orderFulfillment } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { OrderStep } from '../workflows/finance-steps';
@@ -26,6 +27,7 @@ function startOrder(
     workflowId: `order-${orderId}`,
     args: [sampleOrder(f, orderId)],
     memo: faults ? { [FAULT_PLAN_MEMO_KEY]: faults } : undefined,
+    ...workflowStartOptions(),
   });
 }
 

@@ -4,10 +4,16 @@
  */
 import { UsageError } from './cli-errors';
 import { carePathwayType } from './schemas/care-pathway';
+import { moneyTransferType } from './schemas/money-transfer';
+import { orderFulfillmentType } from './schemas/order-fulfillment';
+import { productionBatchType } from './schemas/production-batch';
 import type { HandlerSchemas, WorkflowTypeSpec } from './workflow-type';
 
 const TYPES: WorkflowTypeSpec[] = [
   carePathwayType,
+  orderFulfillmentType,
+  moneyTransferType,
+  productionBatchType,
 ];
 
 /** Workflow type name → its spec. */

@@ -10,10 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { balances } from '../activities/bank';
+import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../activities/store';
+import { workflowRegistry } from '../client/workflow-registry';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
+import { STEADFAST_FAILOVER, workflowStartOptions } from '../workers/settings';
 import { createWorker, workflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
 import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
@@ -334,6 +339,7 @@ describe('steadfast CLI', function () {
         workflowId: timedOutId,
         args: [{ patientId: 'patient-cli-7', ward: 'icu', followUpAfter: '1 second', signOffWithin: '1 hour' }],
         workflowExecutionTimeout: '2 seconds',
+        ...workflowStartOptions(),
       });
       await assert.rejects(timingOut.result(), WorkflowFailedError);
 
@@ -385,6 +391,169 @@ describe('steadfast CLI', function () {
       } finally {
         fs.rmSync(file, { force: true });
       }
+    });
+  });
+
+  describe('orderFulfillment, moneyTransfer and productionBatch', function () {
+    const tag = uniqueId('cli').replace(/^cli-/, '');
+    let accounts: Record<'alice' | 'bob' | 'carol' | 'merchant', string>;
+    let skus: Record<'widget' | 'gadget', string>;
+    const order = (orderId: string, extra: Json = {}) =>
+      JSON.stringify({
+        orderId,
+        customerEmail: 'alice@example.com',
+        paymentAccount: accounts.alice,
+        merchantAccount: accounts.merchant,
+        items: [{ sku: skus.widget, quantity: 2 }],
+        shippingAddress: '1 Market Street, Springfield',
+        ...extra,
+      });
+    const keysOf = (workflowId: string) =>
+      store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [`${workflowId}/%`]);
+
+    before(async function () {
+      // The bank's accounts and the warehouse's stock, opened by the CLI in the store the worker uses.
+      const seeded = await cliJson('seed', '--tag', tag);
+      assert.equal(seeded.code, 0, seeded.stderr);
+      accounts = Object.fromEntries(Object.entries(seeded.json.accounts).map(([k, v]) => [k, (v as Json).id])) as typeof accounts;
+      skus = Object.fromEntries(Object.entries(seeded.json.skus).map(([k, v]) => [k, (v as Json).sku])) as typeof skus;
+      assert.equal(accounts.alice, `acct-alice-${tag}`);
+      assert.equal((await balances(store))[accounts.alice], 100_000);
+    });
+
+    it("every registered type's example input passes its schema", function () {
+      assert.deepEqual([...workflowRegistry.keys()].sort(), ['carePathway', 'moneyTransfer', 'orderFulfillment', 'productionBatch']);
+      for (const spec of workflowRegistry.values()) {
+        const parsed = spec.input.safeParse(spec.example);
+        assert.ok(parsed.success, `${spec.workflow.name}: ${JSON.stringify(parsed.error?.issues)}`);
+      }
+    });
+
+    it('a schema violation of an order or a transfer: exit 2, each field named, no run, nothing in the store', async function () {
+      const workflowId = uniqueId('order-cli-bad');
+      const stockBefore = await stockLevels(store);
+      const r = await cliJson(
+        'start', 'orderFulfillment', '--id', workflowId,
+        '--input', order('order-bad', { customerEmail: 'alice-at-example.com', items: [], shippingAddress: undefined, giftWrap: true }),
+      );
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.json.error.code, 'schema-violation');
+      const issues = new Map<string, string>(r.json.error.issues.map((i: Json) => [i.field, i.message]));
+      assert.equal(issues.get('--input.customerEmail'), 'expected an email address');
+      assert.equal(issues.get('--input.items'), 'expected at least one item');
+      assert.match(issues.get('--input.shippingAddress') ?? '', /expected string, received undefined/);
+      assert.match(issues.get('--input') ?? '', /Unrecognized key: "giftWrap"/);
+      await assertNoRun(workflowId);
+      assert.deepEqual(await keysOf(workflowId), []);
+      assert.deepEqual(await stockLevels(store), stockBefore);
+
+      const transfer = await cli(
+        'start', 'moneyTransfer', '--id', workflowId,
+        '--input', JSON.stringify({ transferId: 't-bad', fromAccount: accounts.alice, toAccount: accounts.alice, amount: 100 }),
+      );
+      assert.equal(transfer.code, 2);
+      assert.match(transfer.stderr, /--input\.toAccount: expected an account other than fromAccount/);
+      await assertNoRun(workflowId);
+    });
+
+    it('start moneyTransfer --wait: exit 0, the result in the --json shape, the money moved, started with the failover start options', async function () {
+      const workflowId = uniqueId('transfer-cli');
+      const r = await cliJson(
+        'start', 'moneyTransfer', '--id', workflowId, '--wait',
+        '--input', JSON.stringify({ transferId: workflowId, fromAccount: accounts.alice, toAccount: accounts.bob, amount: 12_345 }),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(Object.keys(r.json).sort(), ['namespace', 'result', 'runId', 'status', 'taskQueue', 'type', 'workflowId']);
+      assert.deepEqual([r.json.type, r.json.status, r.json.workflowId], ['moneyTransfer', 'COMPLETED', workflowId]);
+      assert.deepEqual(Object.keys(r.json.result).sort(), ['amount', 'depositId', 'transferId', 'withdrawalId']);
+      assert.equal(r.json.result.amount, 12_345);
+      const b = await balances(store);
+      assert.equal(b[accounts.alice], 100_000 - 12_345);
+      assert.equal(b[accounts.bob], 50_000 + 12_345);
+      assert.deepEqual((await keysOf(workflowId)).map((k) => k.key), [`${workflowId}/deposit`, `${workflowId}/withdraw`]);
+      const { raw } = await temporal.client.workflow.getHandle(workflowId).describe();
+      const taskTimeout = raw.executionConfig?.defaultWorkflowTaskTimeout;
+      assert.equal(Number(taskTimeout?.seconds) * 1000, msToNumber(STEADFAST_FAILOVER.workflowTaskTimeout));
+    });
+
+    it('a compensated order: faults lists it as compensated with its cause chain; status shows the undo in reverse', async function () {
+      const workflowId = uniqueId('order-cli-compensated');
+      const r = await cliJson(
+        'start', 'orderFulfillment', '--id', workflowId, '--wait', '--input', order(workflowId),
+        '--fault-plan', '{"createShipment": {"kind": "permanent"}}',
+      );
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.json.status, 'FAILED');
+
+      const found = await waitUntil(
+        async () => {
+          const f = await cliJson('faults', '--since', '10m', '--type', 'orderFulfillment');
+          return f.json.runs?.find((run: Json) => run.workflowId === workflowId);
+        },
+        { what: 'the compensated order in the visibility index' },
+      );
+      assert.equal(found.status, 'FAILED');
+      assert.deepEqual(found.faults, { count: 1, kinds: ['activity-failed', 'compensated'], compensated: true });
+      assert.deepEqual(
+        found.failure.map((l: Json) => [l.kind, l.type]),
+        [
+          ['ActivityFailure', 'createShipment'],
+          ['ApplicationFailure', 'SimulatedPermanentFault'],
+        ],
+      );
+      assert.match(found.causes[0], /activity createShipment failed.*⟵ \[simulated\] permanent fault/);
+
+      const status = await cliJson('status', workflowId);
+      assert.equal(status.code, 0);
+      assert.equal(status.json.faults.compensated, true);
+      assert.deepEqual(
+        status.json.trail.map((s: Json) => [s.name, s.outcome]),
+        [
+          ['reserveInventory', 'completed'],
+          ['chargePayment', 'completed'],
+          ['createShipment', 'failed'],
+          ['cancelShipment', 'completed'],
+          ['refundPayment', 'completed'],
+          ['releaseInventory', 'completed'],
+        ],
+      );
+      const undone = await store.all<{ key: string; outcome: string }>(
+        'SELECT key, outcome FROM steadfast_compensations WHERE key LIKE ? ORDER BY key',
+        [`${workflowId}/%`],
+      );
+      assert.deepEqual(
+        undone.map((u) => [u.key.slice(workflowId.length + 1), u.outcome]),
+        [
+          ['charge-payment', 'undone'],
+          ['create-shipment', 'nothing-to-undo'],
+          ['reserve-inventory', 'undone'],
+        ],
+      );
+    });
+
+    it('status of a productionBatch run that continued as new shows the latest run and its trail', async function () {
+      const workflowId = uniqueId('production-cli');
+      const line = { lineId: workflowId, product: 'gearbox', batches: 2, batchesPerRun: 1, unitsPerBatch: 4, stages: ['machining'], unitMs: 1, chunkUnits: 2 };
+      const started = await cliJson('start', 'productionBatch', '--id', workflowId, '--wait', '--input', JSON.stringify(line));
+      assert.equal(started.code, 0, started.stderr);
+      assert.deepEqual(started.json.result, { lineId: workflowId, batches: 2, completed: 2, scrapped: 0, reworks: 0, unitsProduced: 8, runs: 2 });
+
+      const status = await cliJson('status', workflowId);
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal(status.json.type, 'productionBatch');
+      assert.equal(status.json.status, 'COMPLETED');
+      assert.equal(status.json.runId, started.json.runId, 'the run that completed, after continue-as-new');
+      assert.deepEqual(
+        status.json.trail.map((s: Json) => [s.kind, s.name, s.outcome]),
+        [
+          ['activity', 'reserveMaterials', 'completed'],
+          ['activity', 'runStage', 'completed'],
+          ['activity', 'inspectBatch', 'completed'],
+          ['activity', 'recordBatch', 'completed'],
+        ],
+      );
+      const firstRun = await temporal.client.workflow.getHandle(workflowId, started.json.runId).describe();
+      assert.notEqual(firstRun.raw.workflowExecutionInfo?.firstRunId, started.json.runId, 'the line continued as new once');
     });
   });
 

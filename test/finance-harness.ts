@@ -11,8 +11,10 @@ import type { temporal } from '@temporalio/proto';
 import type { EffectStore } from '../activities/store';
 import { verifyStore, type RunRecord, type VerifyReport } from '../activities/verify';
 import { runRecordOf } from '../client/run-record';
+import { faultAttributes, type FaultAttributes } from '../client/runs';
 import { trailFromEvents, type TrailStep } from '../client/trail';
 import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
+import { workflowStartOptions } from '../workers/settings';
 import { createWorker } from '../workers/worker';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
@@ -45,6 +47,8 @@ export interface FinishedRun<R> {
   compensations: string[];
   record: RunRecord;
   report: VerifyReport;
+  /** What the run recorded in its fault search attributes (`SteadfastCompensated`, …). */
+  faults: FaultAttributes;
 }
 
 export interface RunOptions {
@@ -71,6 +75,7 @@ export async function runFinance<I, R>(
     workflowId,
     args: [input],
     memo: opts.faults ? { [FAULT_PLAN_MEMO_KEY]: opts.faults } : undefined,
+    ...workflowStartOptions(),
   });
   const outcome = await worker.runUntil(async () => {
     await opts.whileRunning?.(handle, workflowId);
@@ -93,6 +98,7 @@ export async function runFinance<I, R>(
     compensations: activities.filter((a) => COMPENSATIONS.has(a)),
     record,
     report: await verifyStore(store, { runs: [record] }),
+    faults: faultAttributes(await handle.describe()),
   };
 }
 

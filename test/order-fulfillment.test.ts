@@ -98,6 +98,7 @@ describe('orderFulfillment on the time-skipping server', function () {
     assert.match(message.body, new RegExp(r.result.trackingNumber));
     assertVerified(r);
     assert.equal(r.record.status, 'COMPLETED');
+    assert.deepEqual(r.faults, { count: 0, kinds: [], compensated: false }, 'nothing to find for steadfast faults');
   });
 
   for (const [k, failing] of STEPS.entries()) {
@@ -116,6 +117,7 @@ describe('orderFulfillment on the time-skipping server', function () {
       assert.deepEqual(outcomes, Object.fromEntries(KEYS.slice(0, k + 1).map((key, i) => [key, i === k ? 'nothing-to-undo' : 'undone'])));
       await assertNothingLeft();
       assertVerified(r);
+      assert.deepEqual(r.faults, { count: 1, kinds: ['activity-failed', 'compensated'], compensated: true });
     });
   }
 
@@ -227,6 +229,8 @@ describe('orderFulfillment on the time-skipping server', function () {
       r.report.unresolved.map((u) => u.message),
       ['step charge-payment is still applied: its compensation refundPayment failed and the run reported it'],
     );
+    // createShipment and refundPayment failed for good, and one compensation failed.
+    assert.deepEqual(r.faults, { count: 3, kinds: ['activity-failed', 'compensated', 'compensation-failed'], compensated: true });
   });
 
   it('compensates in parallel when asked: all compensations scheduled at once', async function () {
@@ -261,6 +265,8 @@ describe('orderFulfillment on the time-skipping server', function () {
       assert.equal((await compensationOutcomes(store, r.workflowId))[OrderStep.createShipment], 'undone');
       await assertNothingLeft();
       assertVerified(r);
+      // A cancelled activity is not a fault, but the run was compensated: steadfast faults finds it.
+      assert.deepEqual(r.faults, { count: 0, kinds: ['compensated'], compensated: true });
     });
   });
 });

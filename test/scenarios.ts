@@ -43,6 +43,7 @@ async function startOrder(temporal: TemporalHandle, taskQueue: string, workflowI
     workflowId,
     args: [sampleOrder(f, workflowId)],
     memo: faults ? { [FAULT_PLAN_MEMO_KEY]: faults } : undefined,
+    ...workflowStartOptions(),
   });
 }
 
@@ -53,6 +54,7 @@ async function startTransfer(temporal: TemporalHandle, taskQueue: string, workfl
     taskQueue,
     workflowId,
     args: [{ transferId: workflowId, fromAccount: f.accounts.alice, toAccount: to ?? f.accounts.bob, amount: 12_345 }],
+    ...workflowStartOptions(),
   });
 }
 
@@ -103,6 +105,7 @@ export const scenarios: Scenario[] = [
         workflowId,
         args: [{ patientId: 'patient-7', ward: 'orthopaedics', followUpAfter: '14 days' }],
         memo: { [FAULT_PLAN_MEMO_KEY]: { admitPatient: { kind: 'transient', times: 2 } } },
+        ...workflowStartOptions(),
       }),
   },
   {
@@ -116,6 +119,7 @@ export const scenarios: Scenario[] = [
         signal: signOffSignal,
         signalArgs: [{ clinician: 'dr-okafor' }],
         memo: { [FAULT_PLAN_MEMO_KEY]: { scheduleFollowUp: { kind: 'transient', times: 1 } } },
+        ...workflowStartOptions(),
       }),
   },
   {

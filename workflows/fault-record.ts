@@ -41,11 +41,12 @@ export function recordFault(kind: RecordedFaultKind, count = 1): void {
 /**
  * Records that a saga compensated this run: sets `SteadfastCompensated` and adds `compensated`
  * (and, if compensations failed for good, `compensation-failed` and one fault per failure).
- * Workflow code only: the saga primitive calls it once it has run its compensations.
+ * Workflow code only. `Saga.compensate()` (workflows/saga.ts) calls it once it has run its
+ * compensations; call it yourself only for an undo written without the saga.
  *
  * @example
- * const report = await saga.compensate();
- * recordCompensation({ failed: report.failed.length });
+ * const records = await undoByHand();
+ * recordCompensation({ failed: records.filter((r) => r.status === 'failed').length });
  */
 export function recordCompensation({ failed = 0 }: { failed?: number } = {}): void {
   upsertFaults(failed > 0 ? ['compensated', 'compensation-failed'] : ['compensated'], failed, true);

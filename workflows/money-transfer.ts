@@ -19,7 +19,11 @@ import { serviceCall } from './options';
 import { Saga } from './saga';
 import { parseOrReject } from './validate';
 
-const transferSchema = z
+/**
+ * The schema of {@link MoneyTransferInput}: the workflow checks its input with it before any step,
+ * and the CLI (`client/schemas/money-transfer.ts`) checks `--input` with it before it starts a run.
+ */
+export const moneyTransferInputSchema = z
   .object({
     transferId: z.string().min(1, 'expected a transfer id'),
     fromAccount: z.string().min(1, 'expected the account to debit'),
@@ -51,7 +55,7 @@ export interface MoneyTransferResult {
 const { withdraw, deposit } = proxyActivities<Activities>(serviceCall);
 
 export async function moneyTransfer(input: MoneyTransferInput): Promise<MoneyTransferResult> {
-  const t = parseOrReject('moneyTransfer input', transferSchema, input);
+  const t = parseOrReject('moneyTransfer input', moneyTransferInputSchema, input);
   const withdrawalKey = stepKey(TransferStep.withdraw);
   const depositKey = stepKey(TransferStep.deposit);
   const saga = new Saga<Activities>({ order: t.compensation });

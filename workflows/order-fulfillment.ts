@@ -21,7 +21,12 @@ import { serviceCall } from './options';
 import { Saga } from './saga';
 import { parseOrReject } from './validate';
 
-const orderSchema = z.object({
+/**
+ * The schema of {@link OrderFulfillmentInput}: the workflow checks its input with it before any
+ * step, and the CLI (`client/schemas/order-fulfillment.ts`) checks `--input` with it before it
+ * starts a run, so both report the same fields in the same words.
+ */
+export const orderFulfillmentInputSchema = z.object({
   orderId: z.string().min(1, 'expected an order id'),
   customerEmail: z.email('expected an email address'),
   paymentAccount: z.string().min(1, 'expected the account to charge'),
@@ -67,7 +72,7 @@ export interface OrderFulfillmentResult {
 const { reserveInventory, chargePayment, createShipment, notifyCustomer } = proxyActivities<Activities>(serviceCall);
 
 export async function orderFulfillment(input: OrderFulfillmentInput): Promise<OrderFulfillmentResult> {
-  const order = parseOrReject('orderFulfillment input', orderSchema, input);
+  const order = parseOrReject('orderFulfillment input', orderFulfillmentInputSchema, input);
   const key = {
     reserve: stepKey(OrderStep.reserveInventory),
     charge: stepKey(OrderStep.chargePayment),

@@ -39,7 +39,11 @@ const tallySchema = z.object({
   runs: z.number().int().nonnegative(),
 });
 
-const inputSchema = z.object({
+/**
+ * The schema of {@link ProductionBatchInput}: the workflow checks its input with it, and the CLI
+ * (`client/schemas/production-batch.ts`) checks `--input` with it, without `carried`.
+ */
+export const productionBatchInputSchema = z.object({
   lineId: z.string().min(1),
   product: z.string().min(1),
   /** Batches the line produces in total. */
@@ -60,7 +64,7 @@ const inputSchema = z.object({
 });
 
 /** Input of {@link productionBatch}. Optional fields have the defaults shown in the schema. */
-export type ProductionBatchInput = z.input<typeof inputSchema>;
+export type ProductionBatchInput = z.input<typeof productionBatchInputSchema>;
 
 /** The line's tally, carried across continue-as-new. */
 export type LineTally = z.infer<typeof tallySchema>;
@@ -71,13 +75,13 @@ export interface ProductionLineResult extends Omit<LineTally, 'nextBatch'> {
   batches: number;
 }
 
-type Spec = z.infer<typeof inputSchema>;
+type Spec = z.infer<typeof productionBatchInputSchema>;
 
 const { reserveMaterials, releaseMaterials, inspectBatch, recordBatch } = proxyActivities<Activities>(serviceCall);
 const { runStage, reworkBatch } = proxyActivities<Activities>(checkpointedStage);
 
 function parseInput(input: ProductionBatchInput): Spec {
-  const parsed = inputSchema.safeParse(input);
+  const parsed = productionBatchInputSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
     throw ApplicationFailure.create({

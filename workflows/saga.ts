@@ -15,6 +15,9 @@
  *   services record a no-op and refuse the step if it lands later.
  * - Compensations are activities with their own retry policy (`compensationCall` by default), run
  *   in a non-cancellable scope, so cancelling the run still compensates it.
+ * - A run whose compensations ran is marked in its search attributes (`SteadfastCompensated`, and
+ *   one fault of kind `compensation-failed` per compensation that failed), so `steadfast faults`
+ *   finds it with one visibility query.
  * - When every compensation succeeds, the original failure is rethrown: the run fails with it, or
  *   ends as cancelled when it was cancelled.
  * - When a compensation still fails after its retries, the other compensations still run, and the
@@ -32,14 +35,22 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   TemporalFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { SAGA_COMPENSATION_FAILED } from './failure-types';
+import { recordCompensation } from './fault-record';
 import { compensationCall } from './options';
 
 export { SAGA_COMPENSATION_FAILED };
+
+/**
+ * The patch that made the saga mark compensated runs in their search attributes. Permanent: see
+ * docs/ARCHITECTURE.md (Replay regression) before retiring it with `deprecatePatch`.
+ */
+export const SAGA_COMPENSATION_ATTRIBUTES_PATCH = 'steadfast-saga-compensation-attributes';
 
 /**
  * A compensation: one activity of the activity interface `A` and the arguments to call it with.
@@ -154,16 +165,25 @@ export class Saga<A extends object> {
   /**
    * Runs every registered compensation once (reverse order or all at once), in a non-cancellable
    * scope, and reports how each ended. Never throws for a failed compensation: the caller decides
-   * ({@link run} turns failures into a {@link SAGA_COMPENSATION_FAILED} failure).
+   * ({@link run} turns failures into a {@link SAGA_COMPENSATION_FAILED} failure). When any ran, it
+   * marks the run as compensated (`recordCompensation`, workflows/fault-record.ts), so
+   * `steadfast faults` finds it.
    */
   async compensate(): Promise<CompensationRecord[]> {
     const todo = this.registered.splice(0).reverse();
-    return CancellationScope.nonCancellable(async () => {
+    const records = await CancellationScope.nonCancellable(async () => {
       if (this.order === 'parallel') return Promise.all(todo.map((c) => this.runOne(c)));
-      const records: CompensationRecord[] = [];
-      for (const c of todo) records.push(await this.runOne(c));
-      return records;
+      const done: CompensationRecord[] = [];
+      for (const c of todo) done.push(await this.runOne(c));
+      return done;
     });
+    // Marks the run for `steadfast faults` (SteadfastCompensated, kinds `compensated` and
+    // `compensation-failed`). The upsert is a new command: runs that compensated before it existed
+    // have no marker for the patch, so they replay without it.
+    if (records.length && patched(SAGA_COMPENSATION_ATTRIBUTES_PATCH)) {
+      recordCompensation({ failed: records.filter((r) => r.status === 'failed').length });
+    }
+    return records;
   }
 
   /**

@@ -20,6 +20,7 @@ import { prepareStore } from '../../activities';
 import { openStore, type EffectStore } from '../../activities/store';
 import { STATE_DIR } from '../../platform/config';
 import { freePort, startDevServer, type TemporalHandle } from '../../platform/servers';
+import { workflowStartOptions } from '../../workers/settings';
 import { FAULT_PLAN_MEMO_KEY } from '../../workflows/fault-plan';
 import { AttemptObserver } from './attempt-observer';
 import { extractFaultRecords, failureTypeOf, unnoticedKillRecords } from './fault-records';
@@ -131,6 +132,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         workflowId: run.workflowId,
         args: run.args,
         memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
+        ...workflowStartOptions(),
       });
     }
     const t0 = Date.now();

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { workflowStartOptions } from '../../workers/settings';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../../workflows/fault-plan';
 import { OperationError, UsageError } from '../cli-errors';
 import { readJson, readJsonAs, validate } from '../cli-input';
@@ -82,6 +83,9 @@ export async function start(conn: CliConnection, workflowType: string, opts: Sta
     taskQueue: conn.taskQueue,
     workflowId,
     args: [input],
+    // Steadfast's workflow task timeout is a start option: without it a run that lost its worker
+    // mid-task waits for the server's default (10 s) before another worker takes the task over.
+    ...workflowStartOptions(),
     ...(faultPlan ? { memo: { [FAULT_PLAN_MEMO_KEY]: faultPlan } } : {}),
   });
   const started = { workflowId, runId: handle.firstExecutionRunId, type: workflowType, taskQueue: conn.taskQueue, namespace: conn.namespace };

@@ -26,13 +26,16 @@ export const nonEmpty = z.string().trim().min(1, { message: 'expected a non-empt
 
 const times = z.number().int().positive();
 
-/** A fault plan (`workflows/fault-plan.ts`): activity type name → how it misbehaves. */
-export const faultPlanSchema: z.ZodType<FaultPlan> = z.record(
-  nonEmpty,
-  z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('transient'), times }).strict(),
-    z.object({ kind: z.literal('permanent') }).strict(),
-    z.object({ kind: z.literal('hang'), times: times.optional() }).strict(),
-    z.object({ kind: z.literal('lost-ack'), times: times.optional() }).strict(),
-  ]),
-);
+const faultSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('transient'), times }).strict(),
+  z.object({ kind: z.literal('permanent') }).strict(),
+  z.object({ kind: z.literal('hang'), times: times.optional() }).strict(),
+  z.object({ kind: z.literal('lost-ack'), times: times.optional() }).strict(),
+  z.object({ kind: z.literal('hang-after-effect'), times: times.optional() }).strict(),
+]);
+
+/**
+ * A fault plan (`workflows/fault-plan.ts`): activity type name → how it misbehaves, or a sequence
+ * of such faults consumed attempt by attempt.
+ */
+export const faultPlanSchema: z.ZodType<FaultPlan> = z.record(nonEmpty, z.union([faultSpec, z.array(faultSpec).min(1)]));
