@@ -1,6 +1,6 @@
 /**
  * A small bank and warehouse to run the finance workflows against: the tests, the demo, the
- * recorded scenarios and (later) the chaos harness seed the store with it.
+ * recorded scenarios and the chaos harness seed the store with it.
  */
 import { openAccounts } from './bank';
 import { stockItems } from './inventory';
@@ -30,16 +30,24 @@ export interface FinanceFixture {
 }
 
 /**
- * Opens the accounts and stocks the SKUs of the fixture, exactly once per tag (a second call with
- * the same tag changes nothing). Use a fresh tag per scenario when the store is shared.
+ * The ids and figures of the fixture for `tag`, without touching a store: what {@link seedFinance}
+ * creates, for callers that build inputs before the store is open (the chaos harness).
  */
-export async function seedFinance(store: EffectStore, tag = ''): Promise<FinanceFixture> {
+export function financeFixture(tag = ''): FinanceFixture {
   const t = tag ? `-${tag}` : '';
-  const fixture: FinanceFixture = {
+  return {
     accounts: { alice: `acct-alice${t}`, bob: `acct-bob${t}`, carol: `acct-carol${t}`, merchant: `acct-shop${t}` },
     skus: { widget: `sku-widget${t}`, gadget: `sku-gadget${t}` },
     seededTotal: 100_000 + 50_000 + 30_000,
   };
+}
+
+/**
+ * Opens the accounts and stocks the SKUs of the fixture, exactly once per tag (a second call with
+ * the same tag changes nothing). Use a fresh tag per scenario when the store is shared.
+ */
+export async function seedFinance(store: EffectStore, tag = ''): Promise<FinanceFixture> {
+  const fixture = financeFixture(tag);
   await openAccounts(store, [
     { id: fixture.accounts.alice, owner: 'Alice', balance: 100_000 },
     { id: fixture.accounts.bob, owner: 'Bob', balance: 50_000 },

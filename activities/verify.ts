@@ -1,6 +1,6 @@
 /**
- * `verifyStore`: checks the effect store's invariants after runs, for the tests now and the chaos
- * harness later. It reads the store only; runs are described by the caller (`client/run-record.ts`
+ * `verifyStore`: checks the effect store's invariants after runs, for the tests and the chaos
+ * harness (`client/chaos/invariants.ts`, `storeVerified`). It reads the store only; runs are described by the caller (`client/run-record.ts`
  * builds {@link RunRecord}s from workflow handles).
  *
  *   no key applied twice     each key's effect rows exist once; every effect row has its key
@@ -78,8 +78,8 @@ export interface VerifyReport {
   };
 }
 
-/** The state of one step's effect. */
-type StepState = 'absent' | 'applied' | 'undone';
+/** The state of one step's effect: never applied, applied, or applied and then undone. */
+export type StepState = 'absent' | 'applied' | 'undone';
 
 interface StepSpec {
   step: string;
@@ -138,6 +138,29 @@ const SAGA_STEPS: Record<string, StepSpec[]> = {
   ],
 };
 
+/** One step of a saga run and the state of its effect in the store. */
+export interface SagaStepState {
+  /** The step name in its idempotency key (`workflows/finance-steps.ts`). */
+  step: string;
+  /** Activity type of its compensation. */
+  compensation: string;
+  state: StepState;
+}
+
+/**
+ * The state of each step of a saga run (`orderFulfillment`, `moneyTransfer`), in step order, read
+ * from the store by the step's key; undefined for a workflow type without saga steps.
+ */
+export async function sagaStepStates(store: EffectStore, workflowType: string, workflowId: string): Promise<SagaStepState[] | undefined> {
+  const steps = SAGA_STEPS[workflowType];
+  if (!steps) return undefined;
+  const out: SagaStepState[] = [];
+  for (const spec of steps) {
+    out.push({ step: spec.step, compensation: spec.compensation, state: await spec.state(store, `${workflowId}/${spec.step}`) });
+  }
+  return out;
+}
+
 const CLOSED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW']);
 
 /** Effect tables: each row carries the key it was applied under. */
@@ -168,11 +191,9 @@ export async function verifyStore(store: EffectStore, options: { runs?: RunRecor
       violate('run-not-terminal', run.workflowId, `${run.workflowType} run is ${run.status}, not closed`);
       continue;
     }
-    const steps = SAGA_STEPS[run.workflowType];
-    if (!steps) continue;
-    for (const spec of steps) {
+    for (const spec of (await sagaStepStates(store, run.workflowType, run.workflowId)) ?? []) {
+      const { state } = spec;
       const key = `${run.workflowId}/${spec.step}`;
-      const state = await spec.state(store, key);
       if (run.status === 'COMPLETED') {
         if (state !== 'applied') violate('run-inconsistent', run.workflowId, `completed, but step ${spec.step} is ${state}`);
         else excused.add(key);

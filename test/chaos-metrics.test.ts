@@ -12,6 +12,10 @@ import {
   timeToRecover,
   type FaultRecord,
 } from '../client/chaos/metrics';
+import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
+import { AttemptObserver } from '../client/chaos/attempt-observer';
+import { extractFaultRecords } from '../client/chaos/fault-records';
 
 const T0 = 1_780_000_000_000;
 const at = (ms: number) => T0 + ms;
@@ -153,6 +157,116 @@ describe('reliability metrics (pure functions)', function () {
   it('rejects an empty or reversed window', function () {
     assert.throws(() => computeMetrics([], { start: at(5), end: at(5) }), /window must be positive/);
     assert.throws(() => computeMetrics([], { start: at(5), end: at(1) }), /window must be positive/);
+  });
+});
+
+describe('fault records from a synthetic history', function () {
+  /** An event at T0 + ms, decoded as the SDK decodes a fetched history. */
+  const ev = (eventId: number, ms: number, attrs: Record<string, unknown>) =>
+    temporal.api.history.v1.HistoryEvent.fromObject({
+      eventId,
+      eventTime: { seconds: Math.floor(at(ms) / 1000), nanos: (at(ms) % 1000) * 1e6 },
+      ...attrs,
+    });
+
+  /**
+   * chargePayment: attempts 1 and 2 fail with a transient fault (unobserved: no samples), attempt
+   * 3 ends with `finalType`. History: scheduled at 0, attempt 3 started at 3 000 with lastFailure =
+   * attempt 2's transient, failed at 3 010.
+   */
+  const history = (finalType: string) => [
+    ev(5, 0, { activityTaskScheduledEventAttributes: { activityId: '1', activityType: { name: 'chargePayment' }, startToCloseTimeout: { seconds: 10 } } }),
+    ev(6, 3_000, {
+      activityTaskStartedEventAttributes: {
+        scheduledEventId: 5,
+        attempt: 3,
+        identity: 'w1',
+        lastFailure: { message: '[simulated] transient', applicationFailureInfo: { type: 'SimulatedTransientFault' } },
+      },
+    }),
+    ev(7, 3_010, {
+      activityTaskFailedEventAttributes: {
+        scheduledEventId: 5,
+        failure: { message: 'attempt 3 failed', applicationFailureInfo: { type: finalType, nonRetryable: true } },
+      },
+    }),
+  ];
+  const opts = { workflowId: 'order-1', outcomeCorrect: true, kills: [], attemptFailures: [] };
+
+  it('counts the retried transient attempts and not the business rejection that ended the step', function () {
+    // Attempt 2's type is the last attempt's lastFailure (transient), not the final CardDeclined;
+    // attempt 1 takes the type of attempt 2. The declined attempt 3 is an answer, not a fault.
+    assert.deepEqual(
+      extractFaultRecords(history('CardDeclined'), opts).map((r) => [r.kind, r.step, r.recoveredAt]),
+      [
+        ['transient', 'chargePayment', undefined],
+        ['transient', 'chargePayment', undefined],
+      ],
+    );
+  });
+
+  it('counts a final failure that is not a business rejection', function () {
+    assert.deepEqual(
+      extractFaultRecords(history('SimulatedPermanentFault'), opts).map((r) => [r.kind, r.detectedAt]),
+      [
+        ['transient', undefined],
+        ['transient', undefined],
+        ['permanent', at(3_010)],
+      ],
+    );
+  });
+});
+
+describe('attempt observer bookkeeping on synthetic samples', function () {
+  const { PENDING_ACTIVITY_STATE_STARTED, PENDING_ACTIVITY_STATE_SCHEDULED } = temporal.api.enums.v1.PendingActivityState;
+  const ts = (ms: number) => ({ seconds: Math.floor(at(ms) / 1000), nanos: (at(ms) % 1000) * 1e6 });
+  const transient = { message: '[simulated] transient', applicationFailureInfo: { type: 'SimulatedTransientFault' } };
+  const timedOut = { message: 'activity StartToClose timeout', timeoutFailureInfo: { timeoutType: 1 } };
+  /** One sample of a run whose only pending activity is `refundPayment`. */
+  const sample = (p: Record<string, unknown>) =>
+    temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.fromObject({
+      pendingActivities: [{ activityId: '9', activityType: { name: 'refundPayment' }, lastWorkerIdentity: 'w1', ...p }],
+    });
+
+  /**
+   * Attempt 1 starts at 1 000 and fails (transient) at 1 010; attempt 2 starts at 2 010 on worker
+   * w1, which is killed at 2 500; the server times attempt 2 out at 12 010 but leaves
+   * lastAttemptCompleteTime at attempt 1's 1 010; attempt 3 starts at 12 600 and completes at 12 650.
+   */
+  it("does not take a timed-out attempt's stale completion time as its detection", function () {
+    const observer = new AttemptObserver({} as Client, 'default');
+    observer.record('order-2', sample({ attempt: 1, state: PENDING_ACTIVITY_STATE_STARTED, lastStartedTime: ts(1_000) }));
+    observer.record('order-2', sample({ attempt: 2, state: PENDING_ACTIVITY_STATE_SCHEDULED, lastFailure: transient, lastAttemptCompleteTime: ts(1_010) }));
+    observer.record('order-2', sample({ attempt: 2, state: PENDING_ACTIVITY_STATE_STARTED, lastStartedTime: ts(2_010), lastFailure: transient, lastAttemptCompleteTime: ts(1_010) }));
+    observer.record('order-2', sample({ attempt: 3, state: PENDING_ACTIVITY_STATE_SCHEDULED, lastFailure: timedOut, lastAttemptCompleteTime: ts(1_010) }));
+    assert.deepEqual(
+      observer.failures().map((f) => [f.attempt, f.failureType, f.startedAt, f.detectedAt]),
+      [
+        [1, 'SimulatedTransientFault', at(1_000), at(1_010)],
+        [2, 'timeout:TIMEOUT_TYPE_START_TO_CLOSE', at(2_010), undefined],
+      ],
+    );
+    const ev = (eventId: number, ms: number, attrs: Record<string, unknown>) =>
+      temporal.api.history.v1.HistoryEvent.fromObject({ eventId, eventTime: ts(ms), ...attrs });
+    const history = [
+      ev(5, 0, { activityTaskScheduledEventAttributes: { activityId: '9', activityType: { name: 'refundPayment' }, startToCloseTimeout: { seconds: 10 } } }),
+      ev(6, 12_600, { activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt: 3, identity: 'w2', lastFailure: timedOut } }),
+      ev(7, 12_650, { activityTaskCompletedEventAttributes: { scheduledEventId: 5 } }),
+    ];
+    const records = extractFaultRecords(history, {
+      workflowId: 'order-2',
+      outcomeCorrect: true,
+      kills: [{ at: at(2_500), pid: 1, workerIdentity: 'w1' }],
+      attemptFailures: observer.failures(),
+    });
+    // The timeout is the kill's: injected at the kill, noticed when the 10 s start-to-close timer fired.
+    assert.deepEqual(
+      records.map((r) => [r.kind, r.injectedAt, r.detectedAt, r.recoveredAt]),
+      [
+        ['transient', at(1_000), at(1_010), at(12_650)],
+        ['worker-kill', at(2_500), at(12_010), at(12_650)],
+      ],
+    );
   });
 });
 

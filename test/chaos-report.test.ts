@@ -45,6 +45,7 @@ function syntheticReport(): ChaosReport {
     workflowId: `care-${i}`,
     workflowType: i < 7 ? 'carePathway' : 'orderFulfillment',
     plan: {},
+    args: [],
     expected: i === 4 ? { status: 'failed', failureType: 'SimulatedPermanentFault' } : { status: 'completed' },
     status: i === 4 ? 'failed' : i === 9 ? 'running' : 'completed',
     outcomeCorrect: i !== 3 && i !== 9,

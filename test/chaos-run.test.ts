@@ -1,79 +1,136 @@
 /**
- * A short chaos run end to end: 10 carePathway runs with injected faults on 2 worker processes,
- * one SIGKILL, on the harness's own dev server; every invariant must hold, the report must exist.
- * And the options' validation: bad input names the field and starts nothing.
+ * A short chaos run end to end, the issue's example: 30 runs mixing the four workflow types, with
+ * injected faults, on 2 worker processes, 2 SIGKILLs, on the harness's own dev server. Every
+ * invariant must hold (the finance types bring `verifyStore`), the report must exist, and every
+ * check must be able to fail: a tampered store is caught. Then the options' validation: bad input
+ * names the field and starts nothing.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore } from '../activities/store';
-import { ChaosUsageError } from '../client/chaos/options';
-import { runChaos } from '../client/chaos/runner';
+import { WORKFLOW_TASK_STEP } from '../client/chaos/fault-records';
+import { checkInvariants, defaultInvariants } from '../client/chaos/invariants';
+import { ChaosUsageError, parseChaosOptions } from '../client/chaos/options';
+import { planChaos, runChaos } from '../client/chaos/runner';
 import type { ChaosReport } from '../client/chaos/report';
+import { CHAOS_WORKFLOW_TYPES, DEFAULT_CHAOS_TYPES } from '../client/chaos/workflow-types';
 import { PROJECT_ROOT } from '../platform/config';
 
-describe('chaos run (dev server, worker processes, one kill)', function () {
+/**
+ * The run's options. High rates so that a short run meets every kind; the seed is one whose mix
+ * covers every outcome the checks must tell apart (the first test says which, so a change in how
+ * runs are drawn fails there, with the reason, rather than quietly testing less).
+ */
+const OPTIONS = {
+  workflows: 30,
+  workers: 2,
+  kills: 2,
+  killWindowSeconds: 6,
+  seed: 12_775,
+  rates: { transient: 0.3, permanent: 0.1, timeout: 0.1, lostAck: 0.2 },
+  timeLimitSeconds: 180,
+  progress: false,
+};
+
+describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev server, worker processes)', function () {
   let dir: string;
+  let storeUrl: string;
   let report: ChaosReport;
+  const outcome = (r: { status: string; failureType?: string }) => (r.status === 'failed' ? r.failureType : r.status);
 
   before(async function () {
+    this.timeout(240_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-chaos-run-'));
-    report = await runChaos(
-      {
-        workflows: 10,
-        workers: 2,
-        kills: 1,
-        killWindowSeconds: 4,
-        seed: 20_251_129,
-        // High rates so that a short run still meets every kind.
-        rates: { transient: 0.3, permanent: 0.1, timeout: 0.1, lostAck: 0.2 },
-        timeLimitSeconds: 120,
-        reportFile: path.join(dir, 'report.html'),
-        store: `sqlite:${path.join(dir, 'effects.db')}`,
-        progress: false,
-      },
-      { log: () => undefined },
-    );
+    storeUrl = `sqlite:${path.join(dir, 'effects.db')}`;
+    report = await runChaos({ ...OPTIONS, reportFile: path.join(dir, 'report.html'), store: storeUrl }, { log: () => undefined });
   });
 
   after(function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('ends every run correctly and every invariant holds', function () {
+  it('draws, from its seed, a mix that covers every outcome the checks must tell apart', function () {
+    const { runs } = planChaos(parseChaosOptions(OPTIONS, Object.keys(CHAOS_WORKFLOW_TYPES)), CHAOS_WORKFLOW_TYPES, OPTIONS.seed);
+    const drawn = new Set(runs.map((r) => `${r.type.name}: ${r.expected.status === 'failed' ? r.expected.failureType : 'completed'}`));
+    for (const want of [
+      ...DEFAULT_CHAOS_TYPES.flatMap((t) => [`${t}: completed`, `${t}: SimulatedPermanentFault`]),
+      'orderFulfillment: CardDeclined',
+      'orderFulfillment: OutOfStock',
+      'moneyTransfer: AccountFrozen',
+      'moneyTransfer: InsufficientFunds',
+      'orderFulfillment: SagaCompensationFailed',
+    ]) {
+      assert.ok(drawn.has(want), `the seed draws a run expected to end as ${want}`);
+    }
+    // Planted defects: a batch reworked once, and one scrapped, in runs that complete.
+    const defects = runs.filter((r) => r.type.name === 'productionBatch' && r.world && r.expected.status === 'completed');
+    assert.deepEqual([...new Set(defects.map((r) => (r.world!.defects as { reworkPasses: number }).reworkPasses))].sort(), [1, 2]);
+  });
+
+  it('ends every run correctly and every invariant holds, verifyStore included', function () {
     assert.deepEqual(
       report.invariants.map((v) => [v.name, v.holds, v.violations]),
       [
         ['every run terminal', true, []],
         ['every outcome correct', true, []],
         ['effects exactly once', true, []],
+        ['store verified', true, []],
       ],
     );
     assert.equal(report.passed, true);
-    assert.equal(report.runs.length, 10);
-    const o = report.outcomesByType.carePathway;
-    assert.equal(o.completed + o.failedAsPlanned, 10);
-    // The seed fixes the plans: the runs planned to fail permanently are exactly those that failed.
-    const planned = report.runs.filter((r) => Object.values(r.plan).some((f) => f.kind === 'permanent')).length;
-    assert.equal(o.failedAsPlanned, planned);
+    assert.equal(report.runs.length, 30);
+    assert.deepEqual(Object.keys(report.outcomesByType).sort(), [...DEFAULT_CHAOS_TYPES].sort());
+    for (const [type, o] of Object.entries(report.outcomesByType)) {
+      assert.equal(o.completed + o.failedAsPlanned, o.runs, `${type}: every run completed or failed as planned`);
+      assert.ok(o.completed > 0 && o.failedAsPlanned > 0, `${type}: both outcomes occur`);
+    }
+    // What the runs really ended as, from the server: a business rejection is not a simulated fault.
+    const ended = new Set(report.runs.map((r) => `${r.workflowType}: ${outcome(r)}`));
+    for (const want of ['orderFulfillment: CardDeclined', 'moneyTransfer: AccountFrozen', 'orderFulfillment: SagaCompensationFailed']) {
+      assert.ok(ended.has(want), `a run ended as ${want}`);
+    }
   });
 
-  it('counts the planned faults and the kill, measured from real events', function () {
-    assert.equal(report.kills.length, 1);
-    assert.ok(report.faults.some((f) => f.kind === 'worker-kill' && f.injectedAt === report.kills[0].at), 'the kill is a fault');
-    // Every planned fault that fires on its first attempt shows up as at least one record of its kind.
-    const plannedKinds = new Set(report.runs.flatMap((r) => Object.values(r.plan).map((f) => (f.kind === 'hang' ? 'timeout' : f.kind))));
-    for (const kind of plannedKinds) {
-      assert.ok(report.faults.some((f) => f.kind === kind), `a ${kind} fault was recorded`);
+  it('reports the compensation that failed: the run says which, verifyStore lists what it left as unresolved', function () {
+    const broken = report.runs.filter((r) => r.failureType === 'SagaCompensationFailed');
+    assert.ok(broken.length > 0);
+    for (const r of broken) assert.ok(r.failedCompensations?.length, `${r.workflowId} lists its failed compensations`);
+    const notes = report.invariants.find((v) => v.name === 'store verified')!.notes ?? [];
+    assert.ok(notes.length > 0, 'a step left applied by a failed compensation is noted');
+    for (const note of notes) {
+      assert.ok(
+        broken.some((r) => note.includes(r.workflowId)),
+        `the note is about a run that failed with SagaCompensationFailed: ${note}`,
+      );
     }
-    const transientsPlanned = report.runs.reduce(
+  });
+
+  it('counts the planned faults and the kills, measured from real events', function () {
+    assert.equal(report.kills.length, 2);
+    for (const kill of report.kills) {
+      assert.ok(report.faults.some((f) => f.kind === 'worker-kill' && f.injectedAt === kill.at), 'each kill is a fault');
+    }
+    // Every planned fault kind shows up as at least one record of its kind, in every type.
+    const plannedKinds = new Set(report.runs.flatMap((r) => Object.values(r.plan).map((f) => (f.kind === 'hang' ? 'timeout' : f.kind))));
+    for (const kind of plannedKinds) assert.ok(report.faults.some((f) => f.kind === kind), `a ${kind} fault was recorded`);
+    for (const type of DEFAULT_CHAOS_TYPES) assert.ok(report.faults.some((f) => f.workflowType === type), `${type} runs met faults`);
+    // Business rejections are answers, not faults; an activity failure nobody injected would be a bug.
+    // (A workflow task that times out on a loaded machine is a real fault of kind `other`, and fine.)
+    const unexplained = report.faults.filter((f) => f.kind === 'other' && f.step !== WORKFLOW_TASK_STEP);
+    assert.deepEqual(unexplained, [], 'no activity failed but by an injected fault');
+    // Outside productionBatch every activity runs once per run, so a planned transient fault fires
+    // at most its `times` (not at all when an earlier step failed for good or no compensation ran).
+    const onceTypes = report.runs.filter((r) => r.workflowType !== 'productionBatch');
+    const transientsPlanned = onceTypes.reduce(
       (n, r) => n + Object.values(r.plan).reduce((m, f) => m + (f.kind === 'transient' ? f.times : 0), 0),
       0,
     );
-    // A transient fault on the follow-up of a run whose admission failed permanently never fires.
-    assert.ok(report.faults.filter((f) => f.kind === 'transient').length <= transientsPlanned);
+    const onceIds = new Set(onceTypes.map((r) => r.workflowId));
+    assert.ok(report.faults.filter((f) => f.kind === 'transient' && onceIds.has(f.workflowId!)).length <= transientsPlanned);
     const m = report.metrics;
     assert.equal(m.faults, report.faults.length);
     assert.ok(m.tRT.count > 0 && m.tRT.max! >= m.tRT.p95! && m.tRT.p95! >= m.tRT.p50!);
@@ -84,8 +141,8 @@ describe('chaos run (dev server, worker processes, one kill)', function () {
     }
   });
 
-  it('reads the workers\' SDK counters and writes the HTML report', function () {
-    assert.ok(report.workers.length >= 3, 'two workers and the replacement of the killed one');
+  it("reads the workers' SDK counters and writes the HTML report", function () {
+    assert.ok(report.workers.length >= 4, 'two workers and the replacements of the two killed ones');
     const failed = report.workers.reduce((n, w) => n + (w.counters.temporal_activity_execution_failed ?? 0), 0);
     assert.ok(failed > 0, 'the workers counted failed activity executions');
     const html = fs.readFileSync(report.reportFile!, 'utf8');
@@ -100,13 +157,47 @@ describe('chaos run (dev server, worker processes, one kill)', function () {
     }
   });
 
-  it('leaves its store with exactly the effects of the completed steps', async function () {
-    const store = openStore(`sqlite:${path.join(dir, 'effects.db')}`);
+  it('catches a store that is not exactly right: a charge posted twice, a deposit undone behind its run, a chunk made twice, a lost care effect', async function () {
+    const store = openStore(storeUrl);
     try {
-      const rows = await store.all<{ n: number }>('SELECT COUNT(*) AS n FROM care_events');
-      const completed = report.runs.filter((r) => r.status === 'completed').length;
-      const admittedThenFailed = report.runs.filter((r) => r.status === 'failed' && r.plan.admitPatient?.kind !== 'permanent').length;
-      assert.equal(rows[0].n, 2 * completed + admittedThenFailed);
+      const checks = defaultInvariants(CHAOS_WORKFLOW_TYPES, DEFAULT_CHAOS_TYPES);
+      const rerun = async () =>
+        Object.fromEntries((await checkInvariants(checks, { store, runs: report.runs, types: CHAOS_WORKFLOW_TYPES })).map((v) => [v.name, v]));
+      assert.ok(Object.values(await rerun()).every((v) => v.holds), 'the store as the run left it passes');
+
+      const completed = (type: string) => report.runs.find((r) => r.workflowType === type && r.status === 'completed')!;
+      const [order, transfer, production, care] = DEFAULT_CHAOS_TYPES.map(completed);
+      const post = (l: Record<string, unknown>, overrides: Record<string, unknown> = {}) => {
+        const row: Record<string, unknown> = { ...l, id: randomUUID(), ...overrides };
+        return store.run('INSERT INTO bank_ledger (id, key, account_id, amount, kind, ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+          row.id, row.key, row.account_id, row.amount, row.kind, row.ref, row.created_at,
+        ]);
+      };
+      // The charge's legs again under the same key, balances untouched: a double charge.
+      for (const l of await store.all<Record<string, unknown>>('SELECT * FROM bank_ledger WHERE key = ?', [`${order.workflowId}/charge-payment`])) {
+        await post(l);
+      }
+      // The deposit of a completed transfer reversed, though its run never compensated.
+      for (const l of await store.all<Record<string, unknown>>('SELECT * FROM bank_ledger WHERE key = ?', [`${transfer.workflowId}/deposit`])) {
+        await post(l, { key: `${transfer.workflowId}/rogue-reversal`, amount: -Number(l.amount), kind: 'deposit-reversal', ref: l.key });
+      }
+      // A stage chunk applied a second time by a later attempt.
+      const [chunk] = await store.all<Record<string, unknown>>('SELECT * FROM production_units WHERE stage_key LIKE ? LIMIT 1', [`${production.workflowId}/%`]);
+      await store.run('INSERT INTO production_units (key, attempt, stage_key, units_from, units_to, created_at) VALUES (?, 99, ?, ?, ?, ?)', [
+        chunk.key, chunk.stage_key, chunk.units_from, chunk.units_to, chunk.created_at,
+      ]);
+      await store.run('DELETE FROM care_events WHERE key = ?', [`${care.workflowId}/follow-up`]);
+
+      const verdicts = await rerun();
+      const effects = verdicts['effects exactly once'].violations.join('\n');
+      assert.match(effects, new RegExp(`${transfer.workflowId}: step deposit is undone, expected applied`));
+      assert.match(effects, new RegExp(`${production.workflowId}: batch-\\d/\\S+ has a chunk from \\d+ after \\d+ units`));
+      assert.match(effects, new RegExp(`${care.workflowId}: effects \\[admit\\], expected \\[admit, follow-up\\]`));
+      const stored = verdicts['store verified'].violations.join('\n');
+      assert.match(stored, new RegExp(`key-applied-twice ${order.workflowId}/charge-payment`));
+      assert.match(stored, /ledger-mismatch/);
+      assert.match(stored, new RegExp(`run-inconsistent ${transfer.workflowId}: completed, but step deposit is undone`));
+      assert.equal(verdicts['every outcome correct'].holds, true, 'the outcomes themselves did not change');
     } finally {
       await store.close();
     }
@@ -122,7 +213,10 @@ describe('chaos options', function () {
         /workflows: /.test(err.message) &&
         /rates: the fault rates must add up to at most 1/.test(err.message),
     );
-    await assert.rejects(runChaos({ types: ['nope'] }), /types: unknown workflow type\(s\) nope; expected some of carePathway/);
+    await assert.rejects(
+      runChaos({ types: ['nope'] }),
+      /types: unknown workflow type\(s\) nope; expected some of orderFulfillment, moneyTransfer, productionBatch, carePathway/,
+    );
   });
 
   it('npm run chaos exits 2 on bad usage', function () {

@@ -58,12 +58,16 @@ export class AttemptObserver {
       const failed = attempt - 1;
       const known = this.found.get(key(failed));
       if (known?.detectedAt !== undefined) continue;
-      // After a failure the server stamps lastAttemptCompleteTime. After a timeout it leaves it
-      // empty (and the 1.32 dev server's currentRetryInterval echoes the next scheduled time, so
-      // the detection cannot be read back from it): extractFaultRecords derives it from the
-      // attempt's start and its timeout, which is when the server's timer fires.
-      const detectedAt = tsMs(p.lastAttemptCompleteTime);
+      // After a failure the server stamps lastAttemptCompleteTime. After a timeout it does not
+      // update it: it is empty, or still the time of an earlier attempt that failed (the 1.32 dev
+      // server's currentRetryInterval echoes the next scheduled time, so the detection cannot be
+      // read back from it either). extractFaultRecords derives it from the attempt's start and its
+      // timeout, which is when the server's timer fires. A time before the attempt began is stale.
+      const failureType = failureTypeOf(p.lastFailure);
       const start = this.started.get(key(failed));
+      const stamped = tsMs(p.lastAttemptCompleteTime);
+      const detectedAt =
+        failureType?.startsWith('timeout:') || (stamped !== undefined && start !== undefined && stamped < start.at) ? undefined : stamped;
       this.found.set(key(failed), {
         workflowId,
         activityId,
@@ -72,7 +76,7 @@ export class AttemptObserver {
         startedAt: start?.at,
         lastHeartbeatAt: start?.heartbeatAt,
         detectedAt,
-        failureType: failureTypeOf(p.lastFailure),
+        failureType,
         failureMessage: p.lastFailure.message ?? undefined,
         workerIdentity: start?.identity ?? identity,
       });

@@ -8,6 +8,7 @@ import { installRuntime } from '../../platform/runtime';
 import { ChaosUsageError } from './options';
 import { formatSummary } from './report';
 import { runChaos, type ChaosExtensions } from './runner';
+import { DEFAULT_CHAOS_TYPES } from './workflow-types';
 
 /** The command-line flags as commander parses them. */
 interface Flags {
@@ -70,7 +71,7 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
   return new Command('chaos')
     .description('run workflows under injected faults, worker kills and an optional server restart; measure and verify')
     .option('--workflows <n>', 'number of workflow runs (1-500)', '10')
-    .option('--types <list>', 'comma-separated workflow types', 'carePathway')
+    .option('--types <list>', 'comma-separated workflow types', DEFAULT_CHAOS_TYPES.join(','))
     .option('--transient <rate>', 'per activity call: probability of a transient fault (0-1)')
     .option('--permanent <rate>', 'per activity call: probability of a permanent fault (0-1)')
     .option('--timeout <rate>', 'per activity call: probability of a hang past the timeout (0-1)')

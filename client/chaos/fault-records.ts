@@ -17,9 +17,13 @@
  * | activity attempt timed out (hang)      | the attempt's start (observed)  | start (or last heartbeat) + the timeout: when the server's timer fires | the step's `ActivityTaskCompleted` |
  * | attempt timed out on a killed worker   | the kill (harness)             | as for a hang                           | the step's `ActivityTaskCompleted` |
  * | workflow task timed out / failed       | the kill, when its worker was killed | `WorkflowTaskTimedOut` / `Failed` event | the next `WorkflowTaskCompleted` |
+ *
+ * A business rejection (`CardDeclined`, `OutOfStock`, …) is the answer the run was set up to get,
+ * not a fault: it makes no record.
  */
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
+import { RejectionType } from '../../workflows/failure-types';
 import type { FaultRecord, ObservedFaultKind } from './metrics';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -64,6 +68,20 @@ const SIMULATED: Record<string, ObservedFaultKind> = {
   SimulatedPermanentFault: 'permanent',
   SimulatedLostAck: 'lost-ack',
 };
+
+/**
+ * Business rejections: the answer a service gives to a request it must refuse (a frozen card,
+ * missing stock). The run is set up for them and ends as it should; they are outcomes, not faults.
+ * (`InvalidRequest`, `IdempotencyKeyReused` and `StepAlreadyCompensated` point at bugs and stay faults.)
+ */
+const BUSINESS_REJECTIONS = new Set<string>([
+  RejectionType.outOfStock,
+  RejectionType.unknownSku,
+  RejectionType.cardDeclined,
+  RejectionType.insufficientFunds,
+  RejectionType.invalidAccount,
+  RejectionType.accountFrozen,
+]);
 
 /** The step name used for workflow task faults. */
 export const WORKFLOW_TASK_STEP = 'workflow task';
@@ -230,8 +248,12 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
       failures.set(key, {
         ...common,
         attempt,
-        // The type of an unobserved earlier attempt is assumed to be that of the next known failure.
-        failureType: failures.get(`${step.activityId}#${attempt + 1}`)?.failureType ?? lastFailureType,
+        // The attempt just before the last is the last attempt's `lastFailure`; the type of an
+        // earlier unobserved attempt is assumed to be that of the next one.
+        failureType:
+          attempt === retried
+            ? (lastFailureType ?? failures.get(`${step.activityId}#${attempt + 1}`)?.failureType)
+            : (failures.get(`${step.activityId}#${attempt + 1}`)?.failureType ?? lastFailureType),
         failureMessage: attempt === retried ? (step.lastFailureBefore?.message ?? undefined) : undefined,
       });
     }
@@ -239,6 +261,7 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
 
   const records: FaultRecord[] = [];
   for (const f of [...failures.values()].sort((a, b) => a.activityId.localeCompare(b.activityId) || a.attempt - b.attempt)) {
+    if (f.failureType && BUSINESS_REJECTIONS.has(f.failureType)) continue;
     const step = byActivityId.get(f.activityId);
     let kind = kindOfFailureType(f.failureType);
     let injectedAt = f.startedAt;

@@ -1,10 +1,12 @@
 /**
  * The correctness verdict of a chaos run: a list of invariant checks, each returning whether it
- * holds and, when not, what broke. The harness always runs the built-in ones; callers add more
- * through `runChaos(options, { invariants })`, which is where a store-wide check such as the
- * finance scenarios' `verify` routine (money conserved, nothing lost) plugs in.
+ * holds and, when not, what broke. The harness always runs the built-in ones, plus the store-wide
+ * checks that the workflow types in the mix bring (`ChaosWorkflowType.invariants`: the finance
+ * types bring {@link storeVerified}, the `verifyStore` routine); callers add more through
+ * `runChaos(options, { invariants })`.
  */
 import type { EffectStore } from '../../activities/store';
+import { verifyStore, type Finding, type RunRecord as VerifyRunRecord } from '../../activities/verify';
 import type { ChaosWorkflowType, RunRecord } from './workflow-types';
 
 /** What a check sees: the effect store and every run of the chaos run. */
@@ -22,6 +24,8 @@ export interface InvariantVerdict {
   checked: number;
   /** What broke, one line each (empty when the invariant holds). */
   violations: string[];
+  /** Findings that break nothing but need an operator (e.g. a compensation that failed and was reported). */
+  notes?: string[];
 }
 
 /** One invariant. `check` must not throw for a violation; it reports it. */
@@ -44,10 +48,11 @@ export const everyRunTerminal: InvariantCheck = {
   },
 };
 
-/** Every run ended in the state its fault plan calls for. */
+/** Every run ended in the state its fault plan and input call for. */
 export const everyOutcomeCorrect: InvariantCheck = {
   name: 'every outcome correct',
-  description: 'completed when no permanent fault was planned, failed with the planned failure type otherwise',
+  description:
+    'the terminal state its fault plan and input call for: completed, or failed with the planned type (a simulated permanent fault, a business rejection, SagaCompensationFailed)',
   async check({ runs }) {
     return verdict(
       runs.length,
@@ -74,6 +79,57 @@ export const effectsExactlyOnce: InvariantCheck = {
 
 /** The checks every chaos run makes. */
 export const BUILTIN_INVARIANTS: readonly InvariantCheck[] = [everyRunTerminal, everyOutcomeCorrect, effectsExactlyOnce];
+
+/** A chaos run record as `verifyStore` wants it (Temporal's upper-case status names). */
+export function verifyRecordOf(run: RunRecord): VerifyRunRecord {
+  return {
+    workflowId: run.workflowId,
+    workflowType: run.workflowType,
+    status: run.status.toUpperCase(),
+    failureType: run.failureType,
+    failedCompensations: run.failedCompensations,
+  };
+}
+
+function findingLine(f: Finding): string {
+  return `${f.check} ${f.subject}: ${f.message}`;
+}
+
+/**
+ * `verifyStore` (activities/verify.ts) over the whole store and every run: no key applied twice,
+ * every effect under a recorded key, nothing landed after its compensation, money conserved (and
+ * each balance equal to its ledger, nothing left in clearing), stock conserved, every reservation
+ * shipped or released, every run closed and consistent with its effects. Its *unresolved* findings
+ * (leftovers a run reported itself: a compensation that failed after its retries) are notes, not
+ * violations; the per-run check of the finance types then checks they are exactly the planned ones.
+ */
+export const storeVerified: InvariantCheck = {
+  name: 'store verified',
+  description: 'no duplicate effects, money and stock conserved, reservations shipped or released, every run terminal and consistent',
+  async check({ store, runs }) {
+    const report = await verifyStore(store, { runs: runs.map(verifyRecordOf) });
+    return {
+      ...verdict(report.stats.keys, report.violations.map(findingLine)),
+      notes: report.unresolved.map((f) => `unresolved ${findingLine(f)}`),
+    };
+  },
+};
+
+/**
+ * The invariants of a chaos run over `typeNames`: the built-in ones, then each store-wide check
+ * the types bring (once, even when several types bring it), then `extra`.
+ */
+export function defaultInvariants(
+  types: Readonly<Record<string, ChaosWorkflowType>>,
+  typeNames: readonly string[],
+  extra: readonly InvariantCheck[] = [],
+): InvariantCheck[] {
+  const out: InvariantCheck[] = [...BUILTIN_INVARIANTS];
+  for (const check of [...typeNames.flatMap((t) => types[t]?.invariants ?? []), ...extra]) {
+    if (!out.includes(check)) out.push(check);
+  }
+  return out;
+}
 
 /** Runs every check; a check that throws counts as violated, with its error as the violation. */
 export async function checkInvariants(checks: readonly InvariantCheck[], ctx: InvariantContext): Promise<InvariantVerdict[]> {

@@ -4,6 +4,7 @@
  * count and in time.
  */
 import { z } from 'zod';
+import { DEFAULT_CHAOS_TYPES } from './workflow-types';
 
 const rate = (name: string) =>
   z.number({ error: `${name} must be a probability between 0 and 1` }).min(0, `${name} must be ≥ 0`).max(1, `${name} must be ≤ 1`);
@@ -13,8 +14,8 @@ export const ChaosOptionsSchema = z
   .object({
     /** How many workflow runs to start. */
     workflows: z.int().min(1).max(500).default(10),
-    /** Workflow types to run, round-robin (each must be in the chaos registry). */
-    types: z.array(z.string().min(1)).min(1).default(['carePathway']),
+    /** Workflow types to run, round-robin (each must be in the chaos registry); default all four. */
+    types: z.array(z.string().min(1)).min(1).default([...DEFAULT_CHAOS_TYPES]),
     /** Per activity call of a run: probability of each injected fault (sum ≤ 1). */
     rates: z
       .object({

@@ -165,7 +165,7 @@ export function renderReportHtml(r: ChaosReport): string {
     .map(
       (v) =>
         `<tr><td class="${v.holds ? 'ok' : 'bad'}">${v.holds ? 'holds' : 'VIOLATED'}</td><td>${escapeHtml(v.name)}</td><td class="num">${v.checked}</td>` +
-        `<td>${v.violations.slice(0, 20).map(escapeHtml).join('<br>') || '—'}</td></tr>`,
+        `<td>${[...v.violations, ...(v.notes ?? []).map((n) => `note: ${n}`)].slice(0, 20).map(escapeHtml).join('<br>') || '—'}</td></tr>`,
     )
     .join('\n');
   const counterNames = [...new Set(r.workers.flatMap((w) => Object.keys(w.counters)))];

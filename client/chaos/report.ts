@@ -12,7 +12,7 @@ import type { RunRecord } from './workflow-types';
 export interface TypeOutcomes {
   runs: number;
   completed: number;
-  /** Failed, as their fault plan required (a permanent fault). */
+  /** Failed, as their fault plan or input required (a permanent fault, a business rejection, a failed compensation). */
   failedAsPlanned: number;
   /** Ended in the wrong state. */
   incorrect: number;
@@ -101,6 +101,7 @@ export function formatSummary(r: ChaosReport): string {
       `    ${v.holds ? 'ok  ' : 'FAIL'} ${v.name} (${v.checked} checked)`,
       ...v.violations.slice(0, 10).map((x) => `         ${x}`),
       ...(v.violations.length > 10 ? [`         … and ${v.violations.length - 10} more`] : []),
+      ...(v.notes ?? []).slice(0, 10).map((x) => `         note: ${x}`),
     ]),
     '',
     `  verdict: ${r.passed ? 'PASS: every invariant holds' : 'FAIL: an invariant is violated'}`,

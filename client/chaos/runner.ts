@@ -24,7 +24,8 @@ import { workflowStartOptions } from '../../workers/settings';
 import { FAULT_PLAN_MEMO_KEY } from '../../workflows/fault-plan';
 import { AttemptObserver } from './attempt-observer';
 import { extractFaultRecords, failureTypeOf, unnoticedKillRecords } from './fault-records';
-import { BUILTIN_INVARIANTS, checkInvariants, type InvariantCheck } from './invariants';
+import { runRecordOf } from '../run-record';
+import { checkInvariants, defaultInvariants, type InvariantCheck } from './invariants';
 import { computeMetrics, type FaultRecord } from './metrics';
 import { parseChaosOptions, type ChaosOptions } from './options';
 import { drawFaultPlan, drawSchedule, Rng, type ChaosFaultPlan } from './plan';
@@ -32,11 +33,11 @@ import { scrape, workerCounters } from './prometheus';
 import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
 import { renderReportHtml } from './report-html';
 import { WorkerPool, type WorkerProcess } from './worker-pool';
-import { CHAOS_WORKFLOW_TYPES, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
+import { CHAOS_WORKFLOW_TYPES, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
 
 /** Seams for callers: more invariants (e.g. a store-wide `verify`), more workflow types. */
 export interface ChaosExtensions {
-  /** Checks run after the built-in ones. */
+  /** Checks run after the built-in ones and those the workflow types bring. */
   invariants?: readonly InvariantCheck[];
   /** Workflow types in addition to (or replacing, by name) the built-in registry. */
   types?: Readonly<Record<string, ChaosWorkflowType>>;
@@ -46,12 +47,7 @@ export interface ChaosExtensions {
 
 const STATUS = temporal.api.enums.v1.WorkflowExecutionStatus;
 
-interface PlannedRun {
-  workflowId: string;
-  type: ChaosWorkflowType;
-  plan: ChaosFaultPlan;
-  expected: ExpectedOutcome;
-  args: unknown[];
+interface PlannedRun extends DrawnRun {
   handle?: WorkflowHandle;
   status: string;
   startedAt?: number;
@@ -67,6 +63,46 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
+/** One run as the seed fixes it, before it starts. */
+export interface DrawnRun extends ChaosRunDraw {
+  workflowId: string;
+  type: ChaosWorkflowType;
+  plan: ChaosFaultPlan;
+  expected: ExpectedOutcome;
+}
+
+/** Everything a seed fixes: the runs (type, fault plan, input, expected outcome) and the schedule. */
+export interface ChaosPlan {
+  runs: DrawnRun[];
+  /** Kill moments, ms after the runs started, ascending. */
+  killAt: number[];
+  /** For each kill, which live worker (a fraction of the live list). */
+  victims: number[];
+  /** The server restart moment, ms after the runs started, when asked for. */
+  restartAt?: number;
+}
+
+/**
+ * Draws every random choice of a chaos run from `seed`, in a fixed order (each run's fault plan
+ * and input, then the kill schedule, the restart, the victims), so the seed alone fixes them.
+ * Pure: tests use it to pick a seed whose mix covers what they need.
+ */
+export function planChaos(options: ChaosOptions, types: Readonly<Record<string, ChaosWorkflowType>>, seed: number): ChaosPlan {
+  const rng = new Rng(seed);
+  const runs = Array.from({ length: options.workflows }, (_, index): DrawnRun => {
+    const type = types[options.types[index % options.types.length]];
+    const workflowId = `chaos-${seed}-${type.name}-${index}`;
+    const plan = drawFaultPlan(rng, type.faultableActivities, options.rates);
+    const draw = type.draw({ workflowId, index, rng });
+    return { workflowId, type, plan, ...draw, expected: type.expected(plan, draw) };
+  });
+  const windowMs = options.killWindowSeconds * 1000;
+  const killAt = drawSchedule(rng, options.kills, Math.min(500, windowMs / 2), windowMs);
+  const restartAt = options.serverRestart ? drawSchedule(rng, 1, Math.min(1_000, windowMs / 2), windowMs)[0] : undefined;
+  const victims = killAt.map(() => rng.float());
+  return { runs, killAt, victims, restartAt };
+}
+
 /**
  * Runs a chaos experiment and returns its report (also written as HTML to `reportFile`).
  * @throws ChaosUsageError on bad options (exit code 2 for the CLI)
@@ -76,24 +112,14 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const options: ChaosOptions = parseChaosOptions(input, Object.keys(types));
   const log = ext.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
-  const rng = new Rng(seed);
   const dir = path.join(STATE_DIR, 'chaos', `${stamp()}-seed${seed}`);
   fs.mkdirSync(dir, { recursive: true });
   const reportFile = path.resolve(options.reportFile ?? path.join(dir, 'report.html'));
   log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
 
-  // Everything random is drawn now, in a fixed order, so the seed alone fixes it.
   const taskQueue = `chaos-${seed}`;
-  const runs: PlannedRun[] = Array.from({ length: options.workflows }, (_, index) => {
-    const type = types[options.types[index % options.types.length]];
-    const workflowId = `chaos-${seed}-${type.name}-${index}`;
-    const plan = drawFaultPlan(rng, type.faultableActivities, options.rates);
-    return { workflowId, type, plan, expected: type.expected(plan), args: type.args({ workflowId, index, rng }), status: 'running' };
-  });
-  const windowMs = options.killWindowSeconds * 1000;
-  const killAt = drawSchedule(rng, options.kills, Math.min(500, windowMs / 2), windowMs);
-  const restartAt = options.serverRestart ? drawSchedule(rng, 1, Math.min(1_000, windowMs / 2), windowMs)[0] : undefined;
-  const victims = killAt.map(() => rng.float());
+  const { runs: drawn, killAt, restartAt, victims } = planChaos(options, types, seed);
+  const runs: PlannedRun[] = drawn.map((r) => ({ ...r, status: 'running' }));
 
   const deadline = Date.now() + options.timeLimitSeconds * 1000;
   const startedAt = Date.now();
@@ -124,6 +150,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   try {
     store = openStore(storeUrl);
     await prepareStore(store);
+    for (const run of runs) await run.type.seed?.(store, run);
     await Promise.all(Array.from({ length: options.workers }, () => pool.start()));
 
     for (const run of runs) {
@@ -209,13 +236,18 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         run.expected.status === 'completed'
           ? status === 'completed'
           : status === 'failed' && failureType === run.expected.failureType;
+      // A saga that could not undo a step says which compensations failed (verifyStore needs them).
+      const failedCompensations = status === 'failed' ? (await runRecordOf(run.handle!)).failedCompensations : undefined;
       records.push({
         workflowId: run.workflowId,
         workflowType: run.type.name,
         plan: run.plan,
+        args: run.args,
+        world: run.world,
         expected: run.expected,
         status,
         failureType,
+        failedCompensations,
         result,
         startedAt: d.startTime.getTime(),
         closedAt: d.closeTime?.getTime(),
@@ -251,7 +283,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     const start = Math.min(...records.map((r) => r.startedAt!));
     const end = records.every((r) => r.closedAt !== undefined) ? Math.max(...records.map((r) => r.closedAt!)) : Date.now();
     const window = { start, end: Math.max(end, start + 1) };
-    const invariants = await checkInvariants([...BUILTIN_INVARIANTS, ...(ext.invariants ?? [])], { store, runs: records, types });
+    const checks = defaultInvariants(types, [...new Set(runs.map((r) => r.type.name))], ext.invariants);
+    const invariants = await checkInvariants(checks, { store, runs: records, types });
     const killed = new Set(pool.kills.map((k) => k.workerIdentity));
     const workers: WorkerSummary[] = pool.workers.map((w) => ({
       identity: w.identity,

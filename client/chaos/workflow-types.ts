@@ -1,17 +1,35 @@
 /**
  * What the chaos harness needs to know about each workflow type it can run: the activities that
- * may get faults, how to make an input, what outcome a fault plan must lead to, and how to check
- * the run's effects in the store. Add an entry here to put a new workflow type under chaos.
+ * may get faults, how to draw a run (its input and the simulated world it meets), what the store
+ * must hold before it starts, what outcome a fault plan must lead to, and how to check the run's
+ * effects in the store. Add an entry here to put a new workflow type under chaos.
+ *
+ * The four contract types are registered: `carePathway` (below), `orderFulfillment` and
+ * `moneyTransfer` (`finance-types.ts`), `productionBatch` (`production-type.ts`).
  */
 import type { EffectStore } from '../../activities/store';
+import { SimulatedFaultType } from '../../activities/fault-injection';
 import type { CarePathwayResult } from '../../workflows/care-pathway';
+import { orderFulfillmentChaos, moneyTransferChaos } from './finance-types';
+import type { InvariantCheck } from './invariants';
 import type { ChaosFaultPlan, Rng } from './plan';
+import { productionBatchChaos } from './production-type';
 
 /** The terminal state a run must reach: completed, or failed with a given failure type. */
 export type ExpectedOutcome = { status: 'completed' } | { status: 'failed'; failureType: string };
 
+/**
+ * One run as drawn from the seed: the workflow's arguments and, when the run is set up to meet
+ * something besides its fault plan (a frozen account, missing stock, planted defects), a small
+ * JSON description of it that the type's own `seed`, `expected` and `checkEffects` read back.
+ */
+export interface ChaosRunDraw {
+  args: unknown[];
+  world?: Record<string, unknown>;
+}
+
 /** A run as the harness saw it to its end. */
-export interface RunRecord {
+export interface RunRecord extends ChaosRunDraw {
   workflowId: string;
   workflowType: string;
   plan: ChaosFaultPlan;
@@ -20,6 +38,8 @@ export interface RunRecord {
   status: string;
   /** The failure type of a failed run (its ApplicationFailure type, looked up through wrappers). */
   failureType?: string;
+  /** For a run failed with `SagaCompensationFailed`: the activity types of the compensations that failed. */
+  failedCompensations?: string[];
   result?: unknown;
   startedAt?: number;
   closedAt?: number;
@@ -33,31 +53,38 @@ export interface ChaosWorkflowType {
   name: string;
   /** Activities that the fault plan may target. */
   faultableActivities: readonly string[];
-  /** The workflow's arguments for one run. */
-  args(ctx: { workflowId: string; index: number; rng: Rng }): unknown[];
-  /** The terminal state that `plan` must lead to. */
-  expected(plan: ChaosFaultPlan): ExpectedOutcome;
+  /** One run's arguments (and world), drawn from `rng`; called in a fixed order, so the seed fixes them. */
+  draw(ctx: { workflowId: string; index: number; rng: Rng }): ChaosRunDraw;
+  /** Puts what the run needs into the store (accounts, stock, defects); called before any run starts. */
+  seed?(store: EffectStore, run: ChaosRunDraw & { workflowId: string }): Promise<void>;
+  /** The terminal state that `plan` must lead to for this run. */
+  expected(plan: ChaosFaultPlan, run: ChaosRunDraw): ExpectedOutcome;
   /** Problems with this run's effects in the store (empty when they are exactly as expected). */
   checkEffects(store: EffectStore, run: RunRecord): Promise<string[]>;
+  /**
+   * Store-wide checks that runs of this type need (the finance types: `storeVerified`). The
+   * harness adds each one once to the default invariants when a run of the type is in the mix.
+   */
+  invariants?: readonly InvariantCheck[];
 }
-
-const SIMULATED_PERMANENT = 'SimulatedPermanentFault';
 
 /** `carePathway`: admission, a durable timer, the follow-up booking. */
 export const carePathwayChaos: ChaosWorkflowType = {
   name: 'carePathway',
   faultableActivities: ['admitPatient', 'scheduleFollowUp'],
-  args: ({ workflowId, rng }) => [
-    {
-      patientId: `patient-${workflowId}`,
-      ward: rng.pick(['cardiology', 'oncology', 'orthopaedics', 'neurology']),
-      // Short timers keep the run quick; the durable timer is still part of every run.
-      followUpAfter: `${rng.int(1, 3)} seconds`,
-    },
-  ],
+  draw: ({ workflowId, rng }) => ({
+    args: [
+      {
+        patientId: `patient-${workflowId}`,
+        ward: rng.pick(['cardiology', 'oncology', 'orthopaedics', 'neurology']),
+        // Short timers keep the run quick; the durable timer is still part of every run.
+        followUpAfter: `${rng.int(1, 3)} seconds`,
+      },
+    ],
+  }),
   expected: (plan) =>
     Object.values(plan).some((f) => f.kind === 'permanent')
-      ? { status: 'failed', failureType: SIMULATED_PERMANENT }
+      ? { status: 'failed', failureType: SimulatedFaultType.permanent }
       : { status: 'completed' },
   async checkEffects(store, run) {
     const problems: string[] = [];
@@ -96,6 +123,9 @@ export const carePathwayChaos: ChaosWorkflowType = {
 };
 
 /** Every workflow type the harness can run, by name. */
-export const CHAOS_WORKFLOW_TYPES: Record<string, ChaosWorkflowType> = {
-  [carePathwayChaos.name]: carePathwayChaos,
-};
+export const CHAOS_WORKFLOW_TYPES: Record<string, ChaosWorkflowType> = Object.fromEntries(
+  [orderFulfillmentChaos, moneyTransferChaos, productionBatchChaos, carePathwayChaos].map((t) => [t.name, t]),
+);
+
+/** What a chaos run runs when no types are given: every type in the registry, round-robin. */
+export const DEFAULT_CHAOS_TYPES: readonly string[] = ['orderFulfillment', 'moneyTransfer', 'productionBatch', 'carePathway'];
