@@ -16,6 +16,7 @@ import { createWorker } from '../workers/worker';
 import { STEADFAST_FAILOVER, workflowStartOptions } from '../workers/settings';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { productionBatch } from '../workflows';
+import { SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { INVALID_PRODUCTION_INPUT, type ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
@@ -169,6 +170,25 @@ describe('productionBatch on the time-skipping test server', function () {
         ['batch-1/release', 'release', true],
       ],
     );
+  });
+
+  it('a release that fails for good is reported together with the original failure', async function () {
+    const handle = await start(line(), { runStage: { kind: 'permanent' }, releaseMaterials: { kind: 'permanent' } });
+    const err = await handle.result().then(
+      () => assert.fail('the run should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, `saga failure, got ${err}`);
+    assert.equal(err.cause.type, SAGA_COMPENSATION_FAILED);
+    assert.match(err.cause.message, /releaseMaterials \(undoing reserve-materials\)/);
+    // Its cause is the original failure: the stage that failed for good.
+    assert.ok(err.cause.cause instanceof ActivityFailure);
+    assert.equal(err.cause.cause.activityType, 'runStage');
+    const [details] = err.cause.details as [{ compensations: Array<{ activity: string; status: string }> }];
+    assert.deepEqual(details.compensations.map((c) => [c.activity, c.status]), [['releaseMaterials', 'failed']]);
+    // The reservation is still held, and nothing claims it was released.
+    const effects = await productionEffects(store, handle.workflowId);
+    assert.deepEqual(effects.map((e) => [e.step, e.kind]), [['batch-1/reserve', 'reserve']]);
   });
 
   it('a release whose reservation never happened records that nothing was released', async function () {

@@ -13,11 +13,12 @@
  * workflow id plus batch and step, so they survive retries, crashes and continue-as-new.
  *
  * If a batch fails (a non-retryable machine fault, retries exhausted) or the run is cancelled, the
- * batch's material reservation is released in a non-cancellable scope, then the failure propagates.
+ * batch's saga (workflows/saga.ts) releases its material reservation in a non-cancellable scope and
+ * the failure propagates; a release that fails for good makes the run fail with
+ * `SagaCompensationFailed`, caused by the original failure.
  */
 import {
   ApplicationFailure,
-  CancellationScope,
   makeContinueAsNewFunc,
   proxyActivities,
   workflowInfo,
@@ -26,6 +27,7 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { stepKey } from './idempotency';
 import { checkpointedStage, serviceCall } from './options';
+import { Saga } from './saga';
 
 /** Failure type of an input that cannot be produced; not retryable. */
 export const INVALID_PRODUCTION_INPUT = 'InvalidProductionInput';
@@ -77,7 +79,7 @@ export interface ProductionLineResult extends Omit<LineTally, 'nextBatch'> {
 
 type Spec = z.infer<typeof productionBatchInputSchema>;
 
-const { reserveMaterials, releaseMaterials, inspectBatch, recordBatch } = proxyActivities<Activities>(serviceCall);
+const { reserveMaterials, inspectBatch, recordBatch } = proxyActivities<Activities>(serviceCall);
 const { runStage, reworkBatch } = proxyActivities<Activities>(checkpointedStage);
 
 function parseInput(input: ProductionBatchInput): Spec {
@@ -100,9 +102,16 @@ async function produceBatch(spec: Spec, batch: number): Promise<{ status: 'compl
   const ref = { lineId: spec.lineId, batch };
   const machine = { unitMs: spec.unitMs, chunkUnits: spec.chunkUnits };
   const reservationKey = key('reserve');
-  try {
-    // Inside the try: a reservation that timed out may still have happened, so it is released too.
-    await reserveMaterials({ ...ref, key: reservationKey, product: spec.product, units: spec.unitsPerBatch });
+  // The reservation's release is registered before the reservation runs: one that timed out may
+  // still have happened. The saga releases it on a failure or a cancellation, in a non-cancellable
+  // scope, and a release that fails for good is reported with the original failure.
+  const saga = new Saga<Activities>();
+  return saga.run(async () => {
+    await saga.step(
+      'reserve-materials',
+      () => reserveMaterials({ ...ref, key: reservationKey, product: spec.product, units: spec.unitsPerBatch }),
+      { activity: 'releaseMaterials', args: [{ ...ref, key: key('release'), reservationKey }] },
+    );
     for (const stage of spec.stages) {
       await runStage({ ...ref, ...machine, key: key(`stage-${stage}`), stage, units: spec.unitsPerBatch });
     }
@@ -117,10 +126,7 @@ async function produceBatch(spec: Spec, batch: number): Promise<{ status: 'compl
       reworks++;
       await reworkBatch({ ...ref, ...machine, key: key(`rework-${reworks}`), stage: `rework-${reworks}`, units: inspection.defects });
     }
-  } catch (err) {
-    await CancellationScope.nonCancellable(() => releaseMaterials({ ...ref, key: key('release'), reservationKey }));
-    throw err;
-  }
+  });
 }
 
 /** Produces the line's batches in order, continuing as new every `batchesPerRun` batches. */

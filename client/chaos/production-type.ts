@@ -13,12 +13,12 @@
  * A permanent fault fails the batch where the faulty activity is first called (for `reworkBatch`
  * only a defective batch calls it; for `releaseMaterials` only a failing one): its reservation is
  * released and the run fails with `SimulatedPermanentFault` (ActivityFailure ◄ ApplicationFailure).
- * If `releaseMaterials` itself has a permanent fault, the reservation stays and the run fails with
- * the release's fault instead of the original one: the workflow rethrows whatever its release
- * threw (see the report of this integration; the saga reports both, this workflow does not).
+ * If `releaseMaterials` itself has a permanent fault, the reservation stays and the batch's saga
+ * fails the run with `SagaCompensationFailed`, caused by the original failure.
  */
 import type { ProductionBatchInput, ProductionLineResult } from '../../workflows/production-batch';
 import { SimulatedFaultType } from '../../activities/fault-injection';
+import { SAGA_COMPENSATION_FAILED } from '../../workflows/failure-types';
 import { plantDefects } from '../../activities/production';
 import type { EffectStore } from '../../activities/store';
 import type { ChaosFaultPlan } from './plan';
@@ -91,7 +91,9 @@ export function predictProduction(input: ProductionBatchInput, world: Production
     })();
     if (failed) {
       const failure: ExpectedOutcome = { status: 'failed', failureType: SimulatedFaultType.permanent };
-      if (perm('releaseMaterials')) return { expected: failure, events, units };
+      if (perm('releaseMaterials')) {
+        return { expected: { status: 'failed', failureType: SAGA_COMPENSATION_FAILED }, events, units };
+      }
       events.set(k('release'), 'release');
       return { expected: failure, events, units, released: reserved };
     }
