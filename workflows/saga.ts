@@ -48,7 +48,7 @@ export { SAGA_COMPENSATION_FAILED };
 
 /**
  * The patch that made the saga mark compensated runs in their search attributes. Permanent: see
- * docs/ARCHITECTURE.md (Replay regression) before retiring it with `deprecatePatch`.
+ * docs/REPLAY.md before retiring it with `deprecatePatch`.
  */
 export const SAGA_COMPENSATION_ATTRIBUTES_PATCH = 'steadfast-saga-compensation-attributes';
 
