@@ -3,6 +3,7 @@
  * the effect store; every call applies its effect exactly once per idempotency key.
  */
 import { createHash } from 'node:crypto';
+import { applyEffect } from './effects';
 import type { EffectStore } from './store';
 
 export const CARE_DDL = [
@@ -35,8 +36,13 @@ export interface ScheduleFollowUpRequest {
 }
 
 export function createCareActivities(store: EffectStore) {
-  async function record(key: string, patientId: string, kind: string, ref: string, detail: unknown) {
-    return store.once(key, { patientId, kind, detail }, async (tx) => {
+  /**
+   * Records one event under its key, exactly once. `identity` is what the key is bound to (a repeat
+   * with other identity fields is rejected, non-retryably, as `IdempotencyKeyReused`); `detail` is
+   * stored with it but may differ on a repeat.
+   */
+  async function record(key: string, patientId: string, kind: string, ref: string, detail: object, identity: object = detail) {
+    return applyEffect(store, key, { patientId, kind, detail: identity }, async (tx) => {
       await tx.run(
         'INSERT INTO care_events (key, patient_id, kind, ref, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)',
         [key, patientId, kind, ref, JSON.stringify(detail), new Date().toISOString()],
@@ -48,16 +54,18 @@ export function createCareActivities(store: EffectStore) {
   return {
     /** Admits a patient to a ward; returns the admission id. */
     async admitPatient(req: AdmitPatientRequest): Promise<{ admissionId: string }> {
-      const { value } = await record(req.key, req.patientId, 'admission', refFor('adm', req.key), { ward: req.ward });
+      const value = await record(req.key, req.patientId, 'admission', refFor('adm', req.key), { ward: req.ward });
       return { admissionId: value };
     },
 
-    /** Books the follow-up appointment; returns the appointment id. */
+    /**
+     * Books the follow-up appointment; returns the appointment id. The booking is identified by its
+     * admission, not by its time: `at` comes from workflow time, which a reset run sees anew, and a
+     * reset pathway must get the appointment it already has, not a key-reuse error.
+     */
     async scheduleFollowUp(req: ScheduleFollowUpRequest): Promise<{ appointmentId: string }> {
-      const { value } = await record(req.key, req.patientId, 'follow-up', refFor('apt', req.key), {
-        admissionId: req.admissionId,
-        at: req.at,
-      });
+      const { admissionId, at } = req;
+      const value = await record(req.key, req.patientId, 'follow-up', refFor('apt', req.key), { admissionId, at }, { admissionId });
       return { appointmentId: value };
     },
   };
