@@ -137,12 +137,6 @@ export function resolveServer(
   return { kind, executable: { type: 'cached-download' }, attempts };
 }
 
-/** A one-line description of where a resolved server comes from, for logs and the demo banner. */
-export function describeResolution(r: Resolution): string {
-  const last = r.attempts[r.attempts.length - 1];
-  return `${SERVER_KINDS[r.kind].label}: ${last.source} (${last.detail})`;
-}
-
 /**
  * Runs `start` with the resolved executable. When that fails, the error is a
  * {@link ProvisioningError} that lists what was tried, in order, and why each step failed.

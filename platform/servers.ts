@@ -15,7 +15,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { loadConfig, type SteadfastConfig } from './config';
-import { resolveServer, withResolvedServer, describeResolution } from './provision';
+import { withResolvedServer } from './provision';
 import { ensureSearchAttributes } from './search-attributes';
 
 /** A free TCP port on loopback, chosen by the OS. */
@@ -159,4 +159,3 @@ export async function openTemporal(
   return handle;
 }
 
-export { describeResolution, resolveServer };
