@@ -297,17 +297,14 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
 }
 
 /**
- * One record per kill that no run noticed (the worker was idle, or its work had finished): the
- * fault was injected all the same and counts. Such a kill is tolerated when every run was correct.
+ * How many fault records each kill caused: the interruptions the server noticed (an attempt or a
+ * workflow task that timed out on the killed worker). A kill that interrupted nothing (the worker
+ * was idle, or its work had finished) is injected all the same, but it is not a fault: nothing had
+ * to recover from it, so it makes no record and counts 0 here.
  */
-export function unnoticedKillRecords(
-  kills: readonly KillRecord[],
-  records: readonly FaultRecord[],
-  allRunsCorrect: boolean,
-): FaultRecord[] {
-  const noticed = new Set(records.filter((r) => r.kind === 'worker-kill').map((r) => r.injectedAt));
-  return kills
-    .filter((k) => !noticed.has(k.at))
-    .map((k) => ({ kind: 'worker-kill', step: `worker ${k.workerIdentity} (idle)`, injectedAt: k.at, outcomeCorrect: allRunsCorrect }));
+export function killsNoticed(kills: readonly KillRecord[], records: readonly FaultRecord[]): Array<KillRecord & { noticed: number }> {
+  return kills.map((k) => ({
+    ...k,
+    noticed: records.filter((r) => r.kind === 'worker-kill' && r.injectedAt === k.at).length,
+  }));
 }
-

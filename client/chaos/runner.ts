@@ -23,7 +23,7 @@ import { freePort, startDevServer, type TemporalHandle } from '../../platform/se
 import { workflowStartOptions } from '../../workers/settings';
 import { FAULT_PLAN_MEMO_KEY } from '../../workflows/fault-plan';
 import { AttemptObserver } from './attempt-observer';
-import { extractFaultRecords, failureTypeOf, unnoticedKillRecords } from './fault-records';
+import { extractFaultRecords, failureTypeOf, killsNoticed } from './fault-records';
 import { runRecordOf } from '../run-record';
 import { checkInvariants, defaultInvariants, type InvariantCheck } from './invariants';
 import { computeMetrics, type FaultRecord } from './metrics';
@@ -264,7 +264,6 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       );
     }
     const allCorrect = records.every((r) => r.outcomeCorrect);
-    faults.push(...unnoticedKillRecords(pool.kills, faults, allCorrect));
     faults.push(
       ...restarts.map((r) => ({
         kind: 'server-restart' as const,
@@ -305,7 +304,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       metrics: computeMetrics(faults, window),
       invariants,
       passed: invariants.every((v) => v.holds),
-      kills: pool.kills,
+      kills: killsNoticed(pool.kills, faults),
       serverRestarts: restarts,
       workers,
       reportFile,
