@@ -44,6 +44,8 @@ export interface KillRecord {
  */
 export interface AttemptFailure {
   workflowId: string;
+  /** The run of the chain the attempt belongs to, when known. */
+  runId?: string;
   activityId: string;
   activityType: string;
   attempt: number;
@@ -140,6 +142,8 @@ function kindOfFailureType(type: string | undefined): ObservedFaultKind {
 /** Inputs of {@link extractFaultRecords} besides the history. */
 export interface ExtractOptions {
   workflowId: string;
+  /** The run whose history this is, for a chain that continued as new (its activity ids restart). */
+  runId?: string;
   workflowType?: string;
   /** Whether this run reached its correct terminal state (decided by the harness). */
   outcomeCorrect: boolean;
@@ -223,7 +227,8 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
   // Every failed attempt of every step: the observer's, then what only the history shows.
   const failures = new Map<string, AttemptFailure>();
   for (const f of opts.attemptFailures) {
-    if (f.workflowId === opts.workflowId) failures.set(`${f.activityId}#${f.attempt}`, f);
+    const sameRun = opts.runId === undefined || f.runId === undefined || f.runId === opts.runId;
+    if (f.workflowId === opts.workflowId && sameRun) failures.set(`${f.activityId}#${f.attempt}`, f);
   }
   for (const step of steps.values()) {
     const common = { workflowId: opts.workflowId, activityId: step.activityId, activityType: step.activityType };
