@@ -45,6 +45,8 @@ function eventTime(events: HistoryEvent[], pick: (e: HistoryEvent) => unknown): 
 }
 
 describe('chaos: fault records and worker metrics from real runs (dev server)', function () {
+  // Worker processes, a kill and 10 s timeouts: minutes on a loaded machine (a deadline, not a bound).
+  this.timeout(300_000);
   let temporal: TemporalHandle;
   let store: EffectStore;
   let storeUrl: string;
@@ -118,7 +120,7 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
       inProcess.runUntil(async () => {
         await waitUntil(
           async () => (await killed.describe()).raw.pendingActivities?.some((p) => p.lastWorkerIdentity === doomed.identity && Number(p.state) === 2),
-          { what: 'the admission running on the doomed worker' },
+          { what: 'the admission running on the doomed worker', timeoutMs: 120_000 },
         );
         pool!.kill(doomed);
         return rescuer.runUntil(settled);
