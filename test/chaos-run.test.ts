@@ -88,6 +88,11 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
       assert.equal(o.completed + o.failedAsPlanned, o.runs, `${type}: every run completed or failed as planned`);
       assert.ok(o.completed > 0 && o.failedAsPlanned > 0, `${type}: both outcomes occur`);
     }
+    // Production lines that continued as new were checked across their runs (the effects check wants
+    // the chain: every run but the last continued as new).
+    const chained = report.runs.filter((r) => r.workflowType === 'productionBatch' && r.status === 'completed' && (r.runs?.length ?? 0) > 1);
+    assert.ok(chained.length > 0, 'a completed production line continued as new');
+    for (const r of chained) assert.deepEqual(r.runs!.map((x) => x.status), ['continued_as_new', 'completed'], r.workflowId);
     // What the runs really ended as, from the server: a business rejection is not a simulated fault.
     const ended = new Set(report.runs.map((r) => `${r.workflowType}: ${outcome(r)}`));
     for (const want of ['orderFulfillment: CardDeclined', 'moneyTransfer: AccountFrozen', 'orderFulfillment: SagaCompensationFailed']) {
