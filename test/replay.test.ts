@@ -19,7 +19,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type InjectedSinks } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from 'steadfast/worker';
+import { REFERENCE_WORKFLOWS } from './reference-worker';
 import type { ReplayKeySinks } from './fixtures/replay-changes/record-keys';
 import type { PatchLoaderOptions } from './fixtures/replay-changes/patch-loader';
 import { workflowIdOfHistoryFile } from './record-histories';
@@ -28,6 +29,7 @@ const HISTORIES_DIR = path.join(__dirname, 'histories');
 const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 const WORKFLOW_TYPES = ['orderFulfillment', 'moneyTransfer', 'productionBatch', 'carePathway'];
 const CHANGES = path.join(__dirname, 'fixtures', 'replay-changes');
+const WORKFLOWS_PATH = REFERENCE_WORKFLOWS.workflowsPath;
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -54,12 +56,17 @@ function bundleWith(modules: string[], patch?: PatchLoaderOptions, workflowsPath
   const cacheKey = JSON.stringify([modules, patch, workflowsPath]);
   const cached = bundles.get(cacheKey);
   if (cached) return cached;
+  // The project's own bundler hook (it aliases `steadfast/workflow` in this checkout) runs first.
+  const projectHook = REFERENCE_WORKFLOWS.bundlerOptions?.webpackConfigHook ?? ((config) => config);
   const bundle = bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...modules.map((m) => path.join(CHANGES, m))],
     logger: QUIET,
-    ...(patch && {
-      webpackConfigHook: (config) => ({
+    ...REFERENCE_WORKFLOWS.bundlerOptions,
+    webpackConfigHook: (base) => {
+      const config = projectHook(base);
+      if (!patch) return config;
+      return {
         ...config,
         module: {
           ...config.module,
@@ -68,8 +75,8 @@ function bundleWith(modules: string[], patch?: PatchLoaderOptions, workflowsPath
             { test: /\.ts$/, enforce: 'pre', use: [{ loader: path.join(CHANGES, 'patch-loader.ts'), options: patch }] },
           ],
         },
-      }),
-    }),
+      };
+    },
   });
   bundles.set(cacheKey, bundle);
   return bundle;
