@@ -25,18 +25,22 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { financeFixture, sampleOrder } from '../activities/finance-seed';
 import type { StageCheckpoint } from '../activities/production';
-import { checkInvariants, storeVerified, type InvariantVerdict } from '../client/chaos/invariants';
-import type { ChaosFaultPlan } from '../client/chaos/plan';
-import { failureTypeOf } from '../client/chaos/fault-records';
-import { runRecordOf } from '../client/run-record';
-import { CHAOS_WORKFLOW_TYPES, type ChaosRunDraw, type RunRecord } from '../client/chaos/workflow-types';
-import { installRuntime } from '../platform/runtime';
-import { workflowStartOptions } from '../workers/settings';
-import { arm, type CrashPoint } from '../workers/crash-points';
-import { FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
+import { checkInvariants, type InvariantVerdict } from '../src/chaos/invariants';
+import type { ChaosFaultPlan } from '../src/chaos/plan';
+import { failureTypeOf } from '../src/chaos/fault-records';
+import { runRecordOf } from '../src/client/run-record';
+import type { ChaosRunDraw, ChaosWorkflowType, RunRecord } from '../src/chaos/workflow-types';
+import { installRuntime } from '../src/platform/runtime';
+import { workflowStartOptions } from '../src/common/failover';
+import { arm, type CrashPoint } from '../src/worker/crash-points';
+import { FAULT_PLAN_MEMO_KEY } from '../src/common/fault-plan';
+import { CHAOS_TYPES } from '../chaos';
+import { storeVerified } from '../chaos/store-verified';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 import { openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
+
+const CHAOS_WORKFLOW_TYPES: Record<string, ChaosWorkflowType> = Object.fromEntries(CHAOS_TYPES.map((t) => [t.name, t]));
 
 /** Where in a step the worker is killed. */
 export type KillPoint = 'before-effect' | 'after-effect' | 'mid-stage';
