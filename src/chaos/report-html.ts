@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OBSERVED_FAULT_KINDS, recoveryTime, timeToDetect, timeToRecover } from './metrics';
-import type { ChaosReport } from './report';
+import { killsCarriedOut, type ChaosReport } from './report';
 
 /** The Chart.js UMD build shipped in the `chart.js` package (not in its exports map, so by path). */
 export function chartJsSource(): string {
@@ -191,7 +191,7 @@ export function renderReportHtml(r: ChaosReport): string {
 <header>
   <h1>${escapeHtml(title)} <span class="verdict ${r.passed ? 'pass' : 'fail'}">${r.passed ? 'PASS' : 'FAIL'}</span></h1>
   <div class="muted">${r.runs.length} runs of ${escapeHtml(Object.keys(r.outcomesByType).join(', '))} on ${r.options.workers} workers ·
-    ${r.kills.length} worker kill(s)${r.serverRestarts.length ? ` · ${r.serverRestarts.length} server restart(s)` : ''} ·
+    ${escapeHtml(killsCarriedOut(r))}${r.serverRestarts.length ? ` · ${r.serverRestarts.length} server restart(s)` : ''} ·
     fault rates: transient ${r.options.rates.transient}, permanent ${r.options.rates.permanent}, timeout ${r.options.rates.timeout}, lost-ack ${r.options.rates.lostAck} ·
     server ${escapeHtml(r.server)} · ${escapeHtml(new Date(r.startedAt).toISOString())}, ${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s</div>
 </header>

@@ -54,6 +54,12 @@ export interface ChaosReport {
    * kill that interrupted nothing, which is no fault.
    */
   kills: Array<KillRecord & { noticed: number }>;
+  /**
+   * Kills the seed planned. The harness kills only ready workers and waits for one when none is
+   * ready, so fewer were carried out (`kills.length`) only when the runs closed or the time limit
+   * came first.
+   */
+  killsPlanned?: number;
   serverRestarts: ServerRestartRecord[];
   workers: WorkerSummary[];
   reportFile?: string;
@@ -78,12 +84,17 @@ function ms(v: number | null | undefined): string {
   return v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
 }
 
+/** "3 of 4 planned kill(s)", or "3 kill(s)" for a report without the plan. */
+export function killsCarriedOut(r: Pick<ChaosReport, 'kills' | 'killsPlanned'>): string {
+  return r.killsPlanned === undefined ? `${r.kills.length} kill(s)` : `${r.kills.length} of ${r.killsPlanned} planned kill(s)`;
+}
+
 /** The terminal summary: a few lines a person reads after the progress bar. */
 export function formatSummary(r: ChaosReport): string {
   const m = r.metrics;
   const lines = [
     `chaos run, seed ${r.seed}: ${r.runs.length} runs of ${Object.keys(r.outcomesByType).join(', ')} on ${r.options.workers} workers, ` +
-      `${r.kills.length} kill(s) (${r.kills.filter((k) => k.noticed > 0).length} noticed by the server)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}, ` +
+      `${killsCarriedOut(r)} (${r.kills.filter((k) => k.noticed > 0).length} noticed by the server)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}, ` +
       `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s`,
     '',
     `  faults            ${m.faults}  (${Object.entries(m.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`,

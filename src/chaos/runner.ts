@@ -8,6 +8,11 @@
  *
  * Bounded: at most `workflows` runs, `kills` kills, one server restart, `timeLimitSeconds` in all;
  * then every process it started is stopped.
+ *
+ * The workflow code is bundled once per run (`workflow-bundle.js` in the run's directory) and every
+ * worker process, replacements too, loads that file, so a replacement polls within seconds. A
+ * planned kill hits a ready (polling) worker; when none is ready at its moment, the kill waits for
+ * one, until the runs close or the time limit.
  */
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +22,7 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadProject } from '../config/load';
+import { workflowBundle } from '../worker/create-worker';
 import { openStore, type EffectStore } from '../activity/store';
 import { STATE_DIR } from '../platform/config';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
@@ -132,7 +138,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const client = new Client({ connection, namespace: server.namespace });
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
-  const pool = new WorkerPool({ address, namespace: server.namespace, taskQueue, storeUrl, logDir: dir, client });
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  const pool = new WorkerPool({ address, namespace: server.namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath });
   const observer = new AttemptObserver(client, server.namespace);
   const lastCounters = new Map<string, Record<string, number>>();
   const restarts: ServerRestartRecord[] = [];
@@ -148,8 +155,10 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   );
 
   try {
+    const project = loadProject();
+    fs.writeFileSync(bundlePath, (await workflowBundle(project)).code);
     store = openStore(storeUrl);
-    await loadProject().prepareStore?.(store);
+    await project.prepareStore?.(store);
     for (const run of runs) await run.type.seed?.(store, run);
     await Promise.all(Array.from({ length: options.workers }, () => pool.start()));
 
@@ -170,14 +179,13 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     const respawning: Array<Promise<unknown>> = [];
     while (runs.some((r) => r.status === 'running') && Date.now() < deadline) {
       const since = Date.now() - t0;
-      while (nextKill < killAt.length && since >= killAt[nextKill]) {
-        const live = pool.live();
-        if (live.length) {
-          const victim = live[Math.floor(victims[nextKill] * live.length)];
-          await scrapeInto(victim, lastCounters);
-          pool.kill(victim);
-          if (options.respawn) respawning.push(pool.start().catch((err) => log(`chaos: respawning a worker failed: ${(err as Error).message}`)));
-        }
+      // A kill whose moment has come waits (next loop) until some worker is ready.
+      while (nextKill < killAt.length && since >= killAt[nextKill] && pool.ready().length) {
+        const ready = pool.ready();
+        const victim = ready[Math.floor(victims[nextKill] * ready.length)];
+        await scrapeInto(victim, lastCounters);
+        pool.kill(victim);
+        if (options.respawn) respawning.push(pool.start().catch((err) => log(`chaos: respawning a worker failed: ${(err as Error).message}`)));
         nextKill++;
       }
       if (restartAt !== undefined && !restarts.length && since >= restartAt) {
@@ -312,6 +320,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       invariants,
       passed: invariants.every((v) => v.holds),
       kills: killsNoticed(pool.kills, faults),
+      killsPlanned: killAt.length,
       serverRestarts: restarts,
       workers,
       reportFile,

@@ -3,7 +3,11 @@
  * endpoint, killed with SIGKILL on the harness's schedule, stopped gracefully at the end.
  *
  * A worker is ready when the server lists it among the pollers of the task queue (workflow and
- * activity) under the process's default identity (`defaultWorkerIdentity(pid)`).
+ * activity) under the process's default identity (`defaultWorkerIdentity(pid)`). The harness kills
+ * only ready workers: killing one still starting measures nothing but its start.
+ *
+ * With `bundlePath`, every worker (replacements too) loads the workflow bundle built once for the
+ * run instead of bundling at its start, which takes seconds, over a minute on a loaded machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +35,9 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Settles with the exit code (or the signal name) when the process ends. */
   exited: Promise<number | string>;
+  /** When the process was spawned and when the server first listed it polling (epoch ms). */
+  spawnedAt: number;
+  readyAt?: number;
 }
 
 /** Where and how the workers connect. */
@@ -44,6 +51,8 @@ export interface WorkerPoolOptions {
   client: Client;
   /** A worker script of the project's own (run through tsx) instead of `steadfast worker`. */
   entry?: string;
+  /** A pre-built workflow bundle file, passed as `STEADFAST_WORKFLOW_BUNDLE` to every worker. */
+  bundlePath?: string;
 }
 
 /** Starts, kills and stops worker processes; keeps the kill log. */
@@ -59,6 +68,11 @@ export class WorkerPool {
     return this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
   }
 
+  /** Live workers the server has seen polling: the ones the harness may kill. */
+  ready(): WorkerProcess[] {
+    return this.live().filter((w) => w.readyAt !== undefined);
+  }
+
   /**
    * Starts one worker and waits until the server sees it polling. The deadline is generous: on a
    * loaded 2-core machine a worker process (tsx, the bundle, the native runtime) takes over a minute.
@@ -66,6 +80,7 @@ export class WorkerPool {
   async start(readyTimeoutMs = 300_000): Promise<WorkerProcess> {
     const port = await freePort();
     const n = ++this.started;
+    const spawnedAt = Date.now();
     const logFile = path.join(this.opts.logDir, `worker-${n}.log`);
     const log = fs.openSync(logFile, 'a');
     const args = this.opts.entry ? ['--import', 'tsx', this.opts.entry] : [WORKER_ENTRY, 'worker'];
@@ -81,6 +96,7 @@ export class WorkerPool {
         STEADFAST_FAULT_INJECTION: '1',
         STEADFAST_METRICS_PORT: String(port),
         STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
+        ...(this.opts.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: this.opts.bundlePath } : {}),
       },
       stdio: ['ignore', log, log],
     });
@@ -96,6 +112,7 @@ export class WorkerPool {
       logFile,
       child,
       exited,
+      spawnedAt,
     };
     this.workers.push(worker);
     await this.waitReady(worker, readyTimeoutMs);
@@ -119,7 +136,10 @@ export class WorkerPool {
           return (r.pollers ?? []).some((p) => p.identity === worker.identity);
         }),
       ).catch(() => [false]);
-      if (polling.every(Boolean)) return;
+      if (polling.every(Boolean)) {
+        worker.readyAt = Date.now();
+        return;
+      }
       if (Date.now() > deadline) {
         throw new Error(`worker ${worker.identity} did not start polling within ${timeoutMs} ms; see ${worker.logFile}`);
       }
