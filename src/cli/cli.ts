@@ -30,7 +30,7 @@ import { causeChain, formatChain } from '../client/failures';
 import { faults, history, list, STATUS_VALUES, type StatusName } from './commands/inspect';
 import * as operate from './commands/operate';
 import type { CommandOutput } from './commands/output';
-import { demo, server, worker, type Emit } from './commands/processes';
+import { bundle, demo, server, worker, type Emit } from './commands/processes';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
 import { duration } from '../common/schemas';
@@ -184,6 +184,10 @@ Every command accepts --json (one JSON document on stdout; long-running commands
       print(await worker(loadCliConfig(), emitter(Boolean(opts.json))), Boolean(opts.json));
     },
   );
+
+  command('bundle', "write the project's workflow bundle to a file, for workers started with STEADFAST_WORKFLOW_BUNDLE")
+    .requiredOption('--out <file>', 'where to write the bundle (e.g. .steadfast/workflow-bundle.js)')
+    .action(async (opts: { out: string; json?: boolean }) => print(await bundle(opts.out), Boolean(opts.json)));
 
   command('demo', 'run the demo (what "npm start" runs): embedded server unless TEMPORAL_ADDRESS, a worker, the demo runs').action(
     async (opts: { json?: boolean }) => print(await demo(Boolean(opts.json)), Boolean(opts.json)),

@@ -1,6 +1,7 @@
 /**
  * Long-running commands: `server` (the embedded dev server in the foreground), `worker` and
- * `demo`. With `--json` they emit JSON Lines: one event per line (`ready`, `stopping`, `stopped`).
+ * `demo`; and `bundle`, which builds the workflow bundle a worker can load instead of bundling at
+ * its start. With `--json` they emit JSON Lines: one event per line (`ready`, `stopping`, `stopped`).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -9,6 +10,7 @@ import { ConfigError, serverAddress, type SteadfastConfig } from '../../platform
 import type * as RuntimeModule from '../../platform/runtime';
 import type * as ServersModule from '../../platform/servers';
 import type * as WorkerModule from '../../worker/run-worker';
+import type * as CreateWorkerModule from '../../worker/create-worker';
 import { loadProject } from '../../config/load';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { OperationError, UsageError } from '../cli-errors';
@@ -22,7 +24,28 @@ import { ok, type CommandOutput } from './output';
 const runtime = () => require('../../platform/runtime') as typeof RuntimeModule;
 const servers = () => require('../../platform/servers') as typeof ServersModule;
 const workers = () => require('../../worker/run-worker') as typeof WorkerModule;
+const createWorkerModule = () => require('../../worker/create-worker') as typeof CreateWorkerModule;
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * `steadfast bundle --out <file>`: bundles the project's workflow code (with Steadfast's workflow
+ * interceptors, as a worker would at its start) into `file`. Workers started with
+ * `STEADFAST_WORKFLOW_BUNDLE=<file>` load it and poll within seconds. Rebuild it whenever the
+ * workflow code changes: a worker runs the bundle it is given.
+ */
+export async function bundle(out: string): Promise<CommandOutput> {
+  const file = path.resolve(out);
+  const started = Date.now();
+  const { code } = await createWorkerModule().workflowBundle(loadProject());
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, code);
+  const ms = Date.now() - started;
+  return ok(
+    { file, bytes: Buffer.byteLength(code), ms },
+    `workflow bundle written to ${file} (${Buffer.byteLength(code)} bytes, ${ms} ms)\n` +
+      `start workers with STEADFAST_WORKFLOW_BUNDLE=${file} to skip bundling; rebuild it when the workflow code changes`,
+  );
+}
 
 /** Prints one event of a long-running command. */
 export type Emit = (event: Record<string, unknown> & { event: string }, text: string) => void;
