@@ -1,0 +1,58 @@
+/**
+ * `npm run bench:worker-start`: how long a worker process (`steadfast worker`) takes from its spawn
+ * to polling (the server lists it among the task queue's pollers), bundling at its start vs loading
+ * a bundle built once (`STEADFAST_WORKFLOW_BUNDLE`, as the chaos harness does). Small and bounded:
+ * a loopback dev server, SAMPLES workers of each kind started one after another.
+ *
+ *   SAMPLES=3 npm run bench:worker-start
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { WorkerPool } from '../src/chaos/worker-pool';
+import { loadProject } from '../src/config/load';
+import { startDevServer } from '../src/platform/servers';
+import { workflowBundle } from '../src/worker/create-worker';
+
+async function main(): Promise<void> {
+  const samples = Number(process.env.SAMPLES ?? 3);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-worker-start-'));
+  const server = await startDevServer();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  try {
+    const t = Date.now();
+    const bundlePath = path.join(dir, 'workflow-bundle.js');
+    fs.writeFileSync(bundlePath, (await workflowBundle(loadProject())).code);
+    console.log(`bundle built once in ${Date.now() - t} ms`);
+    for (const [label, withBundle] of [['bundling at start', false], ['pre-built bundle', true]] as const) {
+      const times: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const pool = new WorkerPool({
+          address: server.address,
+          namespace: server.namespace,
+          taskQueue: `worker-start-${process.pid}-${label.replace(/\W/g, '')}-${i}`,
+          storeUrl: `sqlite:${path.join(dir, `effects-${i}.db`)}`,
+          logDir: dir,
+          client,
+          bundlePath: withBundle ? bundlePath : undefined,
+        });
+        const w = await pool.start();
+        times.push(w.readyAt! - w.spawnedAt);
+        await pool.stopAll();
+      }
+      console.log(`${label.padEnd(18)} start → polling: ${times.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
+    }
+    console.log(`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  } finally {
+    await connection.close();
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
