@@ -119,6 +119,11 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
 
   it('counts the planned faults and the kills, measured from real events', function () {
     assert.equal(report.kills.length, 2);
+    assert.equal(report.killsPlanned, 2, 'every planned kill was carried out');
+    for (const k of report.kills) {
+      const victim = report.workers.find((w) => w.identity === k.workerIdentity);
+      assert.ok(victim?.readyAt !== undefined && victim.readyAt <= k.at, `${k.workerIdentity} was polling when it was killed`);
+    }
     // A kill is a fault only where it interrupted something the server noticed (an attempt or a
     // workflow task timed out on the killed worker); at least one of the two did.
     const killFaults = report.faults.filter((f) => f.kind === 'worker-kill');

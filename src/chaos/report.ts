@@ -24,6 +24,8 @@ export interface WorkerSummary {
   identity: string;
   pid: number;
   killed: boolean;
+  /** When the server first listed it polling (epoch ms); unset for one that never got there. */
+  readyAt?: number;
   counters: Record<string, number>;
 }
 

@@ -304,6 +304,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       identity: w.identity,
       pid: w.pid,
       killed: killed.has(w.identity),
+      readyAt: w.readyAt,
       counters: lastCounters.get(w.identity) ?? {},
     }));
     const report: ChaosReport = {
