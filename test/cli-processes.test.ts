@@ -126,6 +126,41 @@ describe('steadfast server, worker and demo as processes', function () {
     }
   });
 
+  it('bundle: writes the workflow bundle once; a worker given it (STEADFAST_WORKFLOW_BUNDLE) runs workflows', async function () {
+    const missing = await runCli(['bundle', '--json'], {});
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stdout + missing.stderr, /--out/);
+
+    const file = path.join(dir, 'bundles', 'workflow-bundle.js');
+    const built = await runCli(['bundle', '--out', file, '--json'], {});
+    assert.equal(built.code, 0, built.stderr);
+    const out = parseJson<Json>(built);
+    assert.equal(out.file, file);
+    assert.equal(out.bytes, fs.statSync(file).size);
+    assert.match(fs.readFileSync(file, 'utf8'), /carePathway/);
+
+    const temporal = await startDevServer();
+    try {
+      const env = {
+        TEMPORAL_ADDRESS: temporal.address,
+        STEADFAST_TASK_QUEUE: uniqueId('cli-bundle-tq'),
+        STEADFAST_STORE: `sqlite:${path.join(dir, 'bundle-effects.db')}`,
+        STEADFAST_WORKFLOW_BUNDLE: file,
+      };
+      const worker = spawn(['worker'], env);
+      await worker.waitFor('ready');
+      const run = await runCli(
+        ['start', 'carePathway', '--input', '{"patientId": "p-11", "ward": "icu", "followUpAfter": "1s"}', '--wait', '--json'],
+        env,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(parseJson<Json>(run).status, 'COMPLETED');
+      assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
+    } finally {
+      await temporal.close();
+    }
+  });
+
   it('demo: what npm start runs, through the CLI, ends with exit 0', async function () {
     const r = await runCli(['demo', '--json'], {
       TEMPORAL_ADDRESS: undefined,
