@@ -19,6 +19,11 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
   input: z.ZodType<Parameters<W>[0]>;
   /** An example input, shown in help and in errors. */
   example: Parameters<W>[0];
+  /**
+   * The activity type names the workflow schedules, compensations included: the names a fault
+   * plan may target. `start --fault-plan` refuses any other name.
+   */
+  activities: readonly string[];
   signals?: HandlerSchemas;
   queries?: HandlerSchemas;
   updates?: HandlerSchemas;
@@ -34,6 +39,7 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
  *   summary: 'admit a patient, wait, book the follow-up',
  *   input: z.object({ patientId: z.string(), ward: z.string(), followUpAfter: duration }).strict(),
  *   example: { patientId: 'patient-1', ward: 'cardiology', followUpAfter: '14 days' },
+ *   activities: ['admitPatient', 'scheduleFollowUp'],
  * });
  */
 export function defineWorkflowType<W extends Workflow>(spec: WorkflowTypeSpec<W>): WorkflowTypeSpec<W> {
