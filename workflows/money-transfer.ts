@@ -20,7 +20,7 @@ import { Saga } from './saga';
 import { parseOrReject } from './validate';
 
 /**
- * The schema of {@link MoneyTransferInput}: the workflow checks its input with it before any step,
+ * The schema of {@link MoneyTransferInput}, strict (an unknown key is an error): the workflow checks its input with it before any step,
  * and the CLI (`client/schemas/money-transfer.ts`) checks `--input` with it before it starts a run.
  */
 export const moneyTransferInputSchema = z
@@ -31,6 +31,7 @@ export const moneyTransferInputSchema = z
     amount: z.number().int('expected whole cents').positive('expected a positive amount in cents'),
     compensation: z.enum(['reverse', 'parallel']).optional(),
   })
+  .strict()
   .refine((t) => t.fromAccount !== t.toAccount, { path: ['toAccount'], message: 'expected an account other than fromAccount' });
 
 /** A transfer between two accounts of the bank. */

@@ -39,7 +39,7 @@ const tallySchema = z.object({
   reworks: z.number().int().nonnegative(),
   unitsProduced: z.number().int().nonnegative(),
   runs: z.number().int().nonnegative(),
-});
+}).strict();
 
 /**
  * The schema of {@link ProductionBatchInput}: the workflow checks its input with it, and the CLI
@@ -63,7 +63,7 @@ export const productionBatchInputSchema = z.object({
   chunkUnits: z.number().int().positive().default(5),
   /** Carried from the previous run by continue-as-new; callers leave it unset. */
   carried: tallySchema.optional(),
-});
+}).strict();
 
 /** Input of {@link productionBatch}. Optional fields have the defaults shown in the schema. */
 export type ProductionBatchInput = z.input<typeof productionBatchInputSchema>;
