@@ -4,7 +4,7 @@
  * (`client/workflow-registry.ts`) lists one of these per type.
  */
 import type { Workflow } from '@temporalio/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Handler name → schema of its one argument, or `null` when it takes none. */
 export type HandlerSchemas = Record<string, z.ZodType | null>;
@@ -44,4 +44,47 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
  */
 export function defineWorkflowType<W extends Workflow>(spec: WorkflowTypeSpec<W>): WorkflowTypeSpec<W> {
   return spec;
+}
+
+/** A JSON Schema document, as `z.toJSONSchema` emits it. */
+export type JsonSchema = Record<string, unknown>;
+
+/** What `steadfast schema <type>` prints: the JSON Schemas of a type's input and handler arguments. */
+export interface WorkflowTypeJsonSchema {
+  workflowType: string;
+  summary: string;
+  input: JsonSchema;
+  /** Handler name → JSON Schema of its one argument, or `null` when it takes none. */
+  signals: Record<string, JsonSchema | null>;
+  queries: Record<string, JsonSchema | null>;
+  updates: Record<string, JsonSchema | null>;
+  /** The activity names a fault plan may target. */
+  activities: readonly string[];
+  example: unknown;
+}
+
+function toJsonSchema(schema: z.ZodType): JsonSchema {
+  // `io: 'input'`: what a client sends (fields with defaults are optional, transforms not applied).
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+function handlerSchemas(handlers: HandlerSchemas | undefined): Record<string, JsonSchema | null> {
+  return Object.fromEntries(Object.entries(handlers ?? {}).map(([name, s]) => [name, s ? toJsonSchema(s) : null]));
+}
+
+/**
+ * The JSON Schemas of a workflow type, generated from its zod schemas (never written by hand), so
+ * clients in other languages can check what they send before they send it.
+ */
+export function workflowTypeJsonSchema(spec: WorkflowTypeSpec): WorkflowTypeJsonSchema {
+  return {
+    workflowType: spec.workflow.name,
+    summary: spec.summary,
+    input: toJsonSchema(spec.input),
+    signals: handlerSchemas(spec.signals),
+    queries: handlerSchemas(spec.queries),
+    updates: handlerSchemas(spec.updates),
+    activities: spec.activities,
+    example: spec.example,
+  };
 }

@@ -23,6 +23,9 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('../workflows/failover-profile'),
 ];
 
+/** Keeps worker file paths out of failures sent to the server, in workflows and activities alike. */
+export const FAILURE_CONVERTER_PATH = require.resolve('../src/common/failure-converter');
+
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 
 /** Bundles the workflow code once per process (bundling takes seconds; workers can share it). */
@@ -30,6 +33,7 @@ export function workflowBundle(): ReturnType<typeof bundleWorkflowCode> {
   bundlePromise ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   return bundlePromise;
@@ -56,6 +60,7 @@ export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.store),
+    dataConverter: { failureConverterPath: FAILURE_CONVERTER_PATH },
     interceptors: { activity: [...(opts.outerActivityInterceptors ?? []), faultInjection, attemptReporting] },
     ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,

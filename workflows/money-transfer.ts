@@ -28,7 +28,7 @@ export const moneyTransferInputSchema = z
     transferId: z.string().min(1, 'expected a transfer id'),
     fromAccount: z.string().min(1, 'expected the account to debit'),
     toAccount: z.string().min(1, 'expected the account to credit'),
-    amount: z.number().int('expected whole cents').positive('expected a positive amount in cents'),
+    amount: z.number().int('expected whole cents').positive('expected a positive amount in cents').describe('in cents'),
     compensation: z.enum(['reverse', 'parallel']).optional(),
   })
   .strict()

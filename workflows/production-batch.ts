@@ -58,7 +58,7 @@ export const productionBatchInputSchema = z.object({
   /** Batches per run before continuing as new. */
   batchesPerRun: z.number().int().positive().default(10),
   /** Simulated machine time per unit, in milliseconds. */
-  unitMs: z.number().int().nonnegative().default(50),
+  unitMs: z.number().int().nonnegative().default(50).describe('simulated machine time per unit, in milliseconds'),
   /** Units between two checkpoints of a stage. */
   chunkUnits: z.number().int().positive().default(5),
   /** Carried from the previous run by continue-as-new; callers leave it unset. */

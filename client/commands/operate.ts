@@ -11,6 +11,7 @@ import { OperationError, UsageError } from '../cli-errors';
 import { readJson, readJsonAs, validate } from '../cli-input';
 import type { CliConnection } from '../connect';
 import { formatChain } from '../failures';
+import { formatStuck, stuckWorkflowTask } from '../faults';
 import { withProgress, type Progress } from '../progress';
 import { formatSummary, summarize, waitForOutcome, type RunOutcome } from '../runs';
 import { formatTrail, trailOf } from '../trail';
@@ -121,9 +122,14 @@ export async function status(conn: CliConnection, workflowId: string, runId?: st
     attempt: p.attempt ?? 1,
     ...(p.lastFailure?.message ? { lastFailure: p.lastFailure.message } : {}),
   }));
-  const trail = await trailOf(conn.client.workflow.getHandle(workflowId, run.runId));
+  const runHandle = conn.client.workflow.getHandle(workflowId, run.runId);
+  const trail = await trailOf(runHandle);
+  const stuck = stuckWorkflowTask(description, (await runHandle.fetchHistory()).events ?? []);
   const pendingText = pendingActivities.map((p) => `\npending       ${p.activityType}, attempt ${p.attempt}${p.lastFailure ? ` (last failure: ${p.lastFailure})` : ''}`).join('');
-  return ok({ ...run, pendingActivities, trail }, `${formatSummary(run)}${pendingText}\ntrail:\n${formatTrail(trail)}`);
+  return ok(
+    { ...run, ...(stuck ? { stuck } : {}), pendingActivities, trail },
+    `${formatSummary(run, stuck && formatStuck(stuck))}${pendingText}\ntrail:\n${formatTrail(trail)}`,
+  );
 }
 
 /** `steadfast result <id>`: waits for the run (unless --no-wait) and prints its result or failure. */
