@@ -97,7 +97,6 @@ export function faultDetails(events: HistoryEvent[]): Pick<FaultReport, 'failure
 
 /** A keyword list search attribute of a description, read without knowing its registration. */
 function keywordList(description: WorkflowExecutionDescription, name: string): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the untyped map holds the server's own attributes
   const value = description.searchAttributes?.[name];
   return Array.isArray(value) ? value.map(String) : [];
 }
