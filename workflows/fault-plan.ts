@@ -53,7 +53,16 @@ const times = z.number().int().positive();
 const faultSpec = z.discriminatedUnion(
   'kind',
   [
-    z.object({ kind: z.literal('transient'), times: times.meta({ description: 'attempts that fail, from the first' }) }).strict(),
+    z
+      .object({
+        kind: z.literal('transient'),
+        times: z
+          .number({ error: (i) => (i.input === undefined ? 'a transient fault needs times: how many attempts fail, from the first' : undefined) })
+          .int()
+          .positive()
+          .meta({ description: 'attempts that fail, from the first' }),
+      })
+      .strict(),
     z.object({ kind: z.literal('permanent') }).strict(),
     z.object({ kind: z.literal('hang'), times: times.optional() }).strict(),
     z.object({ kind: z.literal('lost-ack'), times: times.optional() }).strict(),
@@ -62,18 +71,15 @@ const faultSpec = z.discriminatedUnion(
   { error: `expected an object whose kind is one of: ${FAULT_KINDS.join(', ')}` },
 );
 
+const faultSequence = z.array(faultSpec).min(1, 'expected at least one fault');
+
 /**
  * The schema of a {@link FaultPlan}: activity type name → a fault, or a non-empty sequence of
  * faults. Strict: an unknown kind, a `transient` fault without `times` or an unknown key is an error.
  */
 export const faultPlanSchema: z.ZodType<FaultPlan> = z.record(
   z.string().min(1, 'expected an activity name'),
-  z.union([faultSpec, z.array(faultSpec).min(1, 'expected at least one fault')], {
-    error: (issue) =>
-      Array.isArray(issue.input) || (typeof issue.input === 'object' && issue.input !== null)
-        ? undefined
-        : `expected a fault ({"kind": "transient", "times": 2}) or a list of faults; kinds: ${FAULT_KINDS.join(', ')}`,
-  }),
+  z.union([faultSpec, faultSequence]),
 );
 
 function describe(value: unknown): string {
@@ -92,12 +98,14 @@ export function checkFaultPlan(value: unknown, activities?: readonly string[]): 
     return [`(plan): expected an object mapping activity names to faults, got ${describe(value)}${hint}`];
   }
   const problems: string[] = [];
-  const parsed = faultPlanSchema.safeParse(value);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.length ? issue.path.join('.') : '(plan)'}: ${issue.message}`);
-    }
+  // Entry by entry, so that each problem names its activity and field (a union would only say
+  // that neither a fault nor a list of faults matched).
+  for (const [name, entry] of Object.entries(value)) {
+    const parsed = (Array.isArray(entry) ? faultSequence : faultSpec).safeParse(entry);
+    if (parsed.success) continue;
+    for (const issue of parsed.error.issues) problems.push(`${[name, ...issue.path].join('.')}: ${issue.message}`);
   }
+  if (Object.keys(value).some((name) => name.length === 0)) problems.push('(plan): expected activity names, got ""');
   if (activities) {
     for (const name of Object.keys(value)) {
       if (!activities.includes(name)) {

@@ -36,7 +36,8 @@ function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): 
  * non-retryably, naming each problem, before any activity is scheduled.
  */
 class FaultPlanCheck implements WorkflowInboundCallsInterceptor {
-  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+  // async: a rejection fails the run; a synchronous throw here would fail the workflow task instead.
+  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
     if (plan !== undefined) {
       const problems = checkFaultPlan(plan);
