@@ -11,14 +11,15 @@ import path from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { balances } from '../activities/bank';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
-import type { EffectStore } from '../activities/store';
-import { INVALID_FAULT_PLAN, FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
-import { RejectionType } from '../workflows/failure-types';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { createWorker, FAILURE_CONVERTER_PATH, WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
+import type { EffectStore } from '../src/activity/store';
+import { FailureType, FAULT_PLAN_MEMO_KEY, INVALID_FAULT_PLAN } from 'steadfast/workflow';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { createWorker } from 'steadfast/worker';
+import { createActivities } from '../activities';
+import { referenceWorker } from './reference-worker';
 import { parseJson, runCli } from './cli-process';
 import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
@@ -42,16 +43,15 @@ describe('foreign clients: strict inputs, checked fault plans, stuck runs, clean
     temporal = await startDevServer();
     ({ store, cleanup: cleanupStore } = await tempSqliteStore());
     fixture = await seedFinance(store);
-    const buggyBundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./fixtures/buggy-workflows'),
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-    });
-    const base = { connection: temporal.nativeConnection, namespace: temporal.namespace, store };
+    const base = { connection: temporal.nativeConnection, namespace: temporal.namespace };
     workers = [
-      await createWorker({ ...base, taskQueue }),
-      await createWorker({ ...base, taskQueue: buggyQueue, overrides: { workflowBundle: buggyBundle } }),
+      await referenceWorker({ ...base, store, taskQueue }),
+      await createWorker({
+        ...base,
+        taskQueue: buggyQueue,
+        workflowsPath: require.resolve('./fixtures/buggy-workflows'),
+        activities: createActivities(store),
+      }),
     ];
     runs = workers.map((w) => w.run());
   });
@@ -104,7 +104,7 @@ describe('foreign clients: strict inputs, checked fault plans, stuck runs, clean
     const before = await balances(store);
     const handle = await startRaw('moneyTransfer', transfer({ currency: 'EUR' }));
     const failure = await failureOf(handle);
-    assert.equal(failure.type, RejectionType.invalidRequest);
+    assert.equal(failure.type, FailureType.invalidRequest);
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /currency/);
     assert.deepEqual(await scheduledActivities(handle), []);
@@ -114,7 +114,7 @@ describe('foreign clients: strict inputs, checked fault plans, stuck runs, clean
   it('carePathway with followUpAfter "soon" fails at once, naming the field; nobody is admitted', async function () {
     const handle = await startRaw('carePathway', { patientId: 'p-soon', ward: 'icu', followUpAfter: 'soon' });
     const failure = await failureOf(handle);
-    assert.equal(failure.type, RejectionType.invalidRequest);
+    assert.equal(failure.type, FailureType.invalidRequest);
     assert.match(failure.message, /followUpAfter: expected a positive duration/);
     assert.deepEqual(await scheduledActivities(handle), []);
   });

@@ -18,11 +18,11 @@ import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import { balances } from '../activities/bank';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
-import type { EffectStore } from '../activities/store';
-import { resolveServer } from '../platform/provision';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
-import { SteadfastCompensated, SteadfastFaults } from '../workflows/search-attributes';
+import type { EffectStore } from '../src/activity/store';
+import { resolveServer } from '../src/platform/provision';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { SteadfastCompensated, SteadfastFaults } from 'steadfast/workflow';
+import { referenceWorker } from './reference-worker';
 import { tempSqliteStore, uniqueId } from './helpers';
 
 const run = promisify(execFile);
@@ -45,7 +45,7 @@ describe('interop: the temporal CLI and a Python client drive Steadfast types (d
     temporal = await startDevServer();
     ({ store, cleanup: cleanupStore } = await tempSqliteStore());
     fixture = await seedFinance(store, tag);
-    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
     workerRun = worker.run();
   });
 

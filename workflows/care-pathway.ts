@@ -24,10 +24,15 @@ import {
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import { setStrictSignalHandler, setStrictUpdateHandler } from '../src/workflow/strict-handlers';
-import { stepKey } from './idempotency';
-import { serviceCall } from './options';
-import { duration, nonEmpty, parseOrReject } from './validate';
+import {
+  duration,
+  nonEmpty,
+  parseOrReject,
+  serviceCall,
+  setStrictSignalHandler,
+  setStrictUpdateHandler,
+  stepKey,
+} from 'steadfast/workflow';
 
 export interface CarePathwayInput {
   patientId: string;

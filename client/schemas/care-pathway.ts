@@ -5,7 +5,7 @@
 import type { Activities } from '../../activities';
 import { carePathway } from '../../workflows';
 import { careNoteSchema, carePathwayInputSchema, signOffSchema } from '../../workflows/care-pathway';
-import { defineWorkflowType } from '../workflow-type';
+import { defineWorkflowType } from 'steadfast';
 
 /** `carePathway`'s entry in the workflow registry. */
 export const carePathwayType = defineWorkflowType({

@@ -7,7 +7,7 @@
 import { orderFulfillment } from '../../workflows';
 import { orderFulfillmentInputSchema } from '../../workflows/order-fulfillment';
 import type { Activities } from '../../activities';
-import { defineWorkflowType } from '../workflow-type';
+import { defineWorkflowType } from 'steadfast';
 
 /** `orderFulfillment`'s entry in the workflow registry. */
 export const orderFulfillmentType = defineWorkflowType({

@@ -7,7 +7,7 @@
 import { productionBatch } from '../../workflows';
 import { productionBatchInputSchema } from '../../workflows/production-batch';
 import type { Activities } from '../../activities';
-import { defineWorkflowType } from '../workflow-type';
+import { defineWorkflowType } from 'steadfast';
 
 /** `productionBatch`'s entry in the workflow registry. */
 export const productionBatchType = defineWorkflowType({

@@ -12,7 +12,7 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { log, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { parseOrReject, schemaProblems } from '../../workflows/validate';
+import { parseOrReject, schemaProblems } from '../common/validate';
 
 /**
  * Sets `signal`'s handler; `handler` runs only with an argument that matches `schema` (parsed, so
