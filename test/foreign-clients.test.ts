@@ -177,7 +177,6 @@ describe('foreign clients: strict inputs, checked fault plans, stuck runs, clean
 
     // The server's own marker, where it has one (1.30+), is what the faults query matched.
     const described = await handle.describe();
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the server's attribute is not registered by Steadfast
     assert.ok(Array.isArray(described.searchAttributes.TemporalReportedProblems), 'TemporalReportedProblems is set');
 
     const events = await historyEvents(handle);
