@@ -19,7 +19,7 @@ import { FailureType, FAULT_PLAN_MEMO_KEY, INVALID_FAULT_PLAN } from 'steadfast/
 import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { createWorker } from 'steadfast/worker';
 import { createActivities } from '../activities';
-import { referenceWorker } from './reference-worker';
+import { REFERENCE_WORKFLOWS, referenceWorker } from './reference-worker';
 import { parseJson, runCli } from './cli-process';
 import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
@@ -48,6 +48,7 @@ describe('foreign clients: strict inputs, checked fault plans, stuck runs, clean
       await referenceWorker({ ...base, store, taskQueue }),
       await createWorker({
         ...base,
+        ...REFERENCE_WORKFLOWS,
         taskQueue: buggyQueue,
         workflowsPath: require.resolve('./fixtures/buggy-workflows'),
         activities: createActivities(store),
