@@ -71,6 +71,8 @@ describe('steadfast server, worker and demo as processes', function () {
 
     assert.equal(await first.stop('SIGINT'), 0, first.output());
     assert.deepEqual(first.events.map((e) => e.event), ['ready', 'stopping', 'stopped']);
+    assert.deepEqual(first.stray, [], 'stdout holds JSON Lines only; the dev server banner goes to stderr');
+    assert.match(first.output(), /Temporal Server:/, 'the banner is on stderr');
     assert.ok(await portIsFree(port), 'the server process is gone');
     assert.ok(await portIsFree(uiPort), 'the UI is gone');
 
@@ -121,6 +123,7 @@ describe('steadfast server, worker and demo as processes', function () {
 
       assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
       assert.deepEqual(worker.events.map((e) => e.event), ['starting', 'ready', 'stopping', 'stopped']);
+      assert.deepEqual(worker.stray, []);
     } finally {
       await temporal.close();
     }
@@ -132,7 +135,8 @@ describe('steadfast server, worker and demo as processes', function () {
       STEADFAST_STORE: `sqlite:${path.join(dir, 'demo-effects.db')}`,
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { event: 'finished', exitCode: 0 });
+    // One JSON document on stdout: the embedded server's banner and the narrative go to stderr.
+    assert.deepEqual(JSON.parse(r.stdout), { event: 'finished', exitCode: 0 });
     assert.match(r.stderr, /Demo finished: \d+ of \d+ runs ended as expected/);
   });
 });

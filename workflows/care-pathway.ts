@@ -22,8 +22,17 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import { z } from 'zod';
 import type { Activities } from '../activities';
-import { stepKey, serviceCall } from 'steadfast/workflow';
+import {
+  duration,
+  nonEmpty,
+  parseOrReject,
+  serviceCall,
+  setStrictSignalHandler,
+  setStrictUpdateHandler,
+  stepKey,
+} from 'steadfast/workflow';
 
 export interface CarePathwayInput {
   patientId: string;
@@ -45,6 +54,25 @@ export interface CarePathwayResult {
   /** The clinician who signed off, when the run had a sign-off step. */
   signedOffBy?: string;
 }
+
+/**
+ * The schema of {@link CarePathwayInput}, strict: the workflow checks its input with it before it
+ * admits anyone, and the CLI checks `--input` with it before it starts a run.
+ */
+export const carePathwayInputSchema = z
+  .object({
+    patientId: nonEmpty,
+    ward: nonEmpty,
+    followUpAfter: duration,
+    signOffWithin: duration.optional(),
+  })
+  .strict();
+
+/** The schema of the `signOff` signal's argument. */
+export const signOffSchema = z.object({ clinician: nonEmpty }).strict();
+
+/** The schema of the `addNote` update's argument. */
+export const careNoteSchema = z.object({ author: nonEmpty, text: nonEmpty }).strict();
 
 /** A clinician's sign-off: the argument of the `signOff` signal. */
 export interface SignOff {
@@ -79,26 +107,17 @@ export const SIGN_OFF_OVERDUE = 'SignOffOverdue';
 const { admitPatient, scheduleFollowUp } = proxyActivities<Activities>(serviceCall);
 
 /** The care pathway of one patient (see the diagram above). */
-export async function carePathway(input: CarePathwayInput): Promise<CarePathwayResult> {
+export async function carePathway(rawInput: CarePathwayInput): Promise<CarePathwayResult> {
+  const input = parseOrReject('carePathway input', carePathwayInputSchema, rawInput);
   const state: CarePathwayState = { stage: 'admitting', patientId: input.patientId, notes: [] };
   setHandler(stateQuery, () => state);
-  setHandler(signOffSignal, ({ clinician }) => {
+  setStrictSignalHandler(signOffSignal, signOffSchema, ({ clinician }) => {
     state.signedOffBy ??= clinician;
   });
-  setHandler(
-    addNoteUpdate,
-    (note) => {
-      state.notes.push({ author: note.author, text: note.text });
-      return state.notes.length;
-    },
-    {
-      validator: (note) => {
-        if (typeof note?.text !== 'string' || note.text.trim() === '') {
-          throw ApplicationFailure.nonRetryable('note.text: expected a non-empty string', 'InvalidNote');
-        }
-      },
-    },
-  );
+  setStrictUpdateHandler(addNoteUpdate, careNoteSchema, (note) => {
+    state.notes.push({ author: note.author, text: note.text });
+    return state.notes.length;
+  });
 
   const { admissionId } = await admitPatient({ key: stepKey('admit'), patientId: input.patientId, ward: input.ward });
   state.admissionId = admissionId;

@@ -93,7 +93,9 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
         exit(report.passed ? 0 : 1);
       } catch (err) {
         if (err instanceof ChaosUsageError) {
-          console.error(err.message);
+          // With --json, stdout holds exactly one JSON document, an error included.
+          if (flags.json) console.log(JSON.stringify({ error: { code: 'invalid-input', message: err.message } }, null, 2));
+          else console.error(err.message);
           exit(2);
           return;
         }

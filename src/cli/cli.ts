@@ -29,12 +29,13 @@ import { connectCli, loadCliConfig, type CliConnection } from './connect';
 import { causeChain, formatChain } from '../client/failures';
 import { faults, history, list, STATUS_VALUES, type StatusName } from './commands/inspect';
 import * as operate from './commands/operate';
-import type { CommandOutput } from './commands/output';
+import { ok, type CommandOutput } from './commands/output';
 import { demo, server, worker, type Emit } from './commands/processes';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
 import { duration } from '../common/schemas';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
+import { workflowTypeJsonSchema } from '../config/workflow-type';
 
 
 /** The package's version (src/cli and dist/cli both sit two folders below package.json). */
@@ -237,6 +238,13 @@ Every command accepts --json (one JSON document on stdout; long-running commands
         (type: string, opts: operate.StartOptions) => void operate.prepareStart(type, opts),
       ),
     );
+
+  command('schema', "the JSON Schema of a workflow type's input, signals, queries and updates, and its activity names")
+    .argument('<workflowType>', `one of: ${workflowTypeNames().join(', ')}`)
+    .action((type: string, opts: { json?: boolean }) => {
+      const schema = workflowTypeJsonSchema(lookupWorkflowType(type));
+      print(ok(schema, JSON.stringify(schema, null, 2)), Boolean(opts.json));
+    });
 
   command('status', "a run's status, fault attributes, pending activities and trail of steps")
     .argument('<id>', 'workflow id')

@@ -22,6 +22,12 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('../workflow/failover-profile'),
 ];
 
+/**
+ * The failure converter module every Steadfast worker loads, in the workflow bundle and for
+ * activities: failures sent to the server carry no worker file paths.
+ */
+export const FAILURE_CONVERTER_PATH = require.resolve('../common/failure-converter');
+
 /** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
 export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
 
@@ -50,6 +56,7 @@ export function workflowBundle(source: WorkflowBundleSource, extraModules: strin
     bundle = bundleWorkflowCode({
       workflowsPath: source.workflowsPath,
       workflowInterceptorModules: modules,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: QUIET_BUNDLER_LOGGER,
       ...source.bundlerOptions,
     });
@@ -106,6 +113,7 @@ export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker
     taskQueue: opts.taskQueue,
     workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts)),
     activities: opts.activities,
+    dataConverter: { failureConverterPath: FAILURE_CONVERTER_PATH },
     interceptors: { activity: [...(opts.activityInterceptors ?? []), ...steadfastActivity] },
     ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,
