@@ -135,7 +135,8 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
         ['transient', 'admitPatient'],
         ['lost-ack', 'scheduleFollowUp'],
       ]);
-      const admitted = eventTime(events, (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === '5');
+      const admitScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'admitPatient')!.eventId!.toString();
+      const admitted = eventTime(events, (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === admitScheduled);
       for (const r of records) {
         assert.ok(r.injectedAt! <= r.detectedAt!, 'injected before detected');
         assert.ok(timeToDetect(r)! < 1_000, `a thrown failure is noticed at once (T_FD ${timeToDetect(r)} ms)`);

@@ -59,7 +59,7 @@ async function recordOnTimeSkippingServer(list: Scenario[]): Promise<void> {
       const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
       const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
       await worker.runUntil(async () => {
-        await scenario.whileRunning?.(handle, store);
+        await scenario.whileRunning?.(handle, store, temporal);
         await handle.result().catch(() => undefined);
       });
       await writeHistories(temporal, scenario, handle);
