@@ -6,8 +6,7 @@
  * of what happened. A page or a reminder cannot be unsent, so it has no undo.
  */
 import { createHash } from 'node:crypto';
-import { applyEffect, compensateEffect, type CompensationOutcome } from './effects';
-import type { EffectStore, StoreTx } from './store';
+import { applyEffect, compensateEffect, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
 
 export const CARE_DDL = [
   `CREATE TABLE IF NOT EXISTS care_events (

@@ -5,12 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { EffectStore } from '../activities/store';
-import type { TemporalHandle } from '../platform/servers';
-import { workflowStartOptions } from '../workers/settings';
+import type { EffectStore } from 'steadfast/activity';
+import type { TemporalHandle } from 'steadfast/testing';
+import { workflowStartOptions, FAULT_PLAN_MEMO_KEY, type FaultPlan } from 'steadfast/client';
 import { carePathway } from '../workflows';
 import { signOffSignal, type CarePathwayInput } from '../workflows/care-pathway';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import type { DemoScenario } from './demo';
 
 /** An opaque workflow id for a care pathway: nothing in it identifies the patient. */

@@ -9,10 +9,12 @@ import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { StageCheckpoint } from '../activities/production';
-import type { EffectStore } from '../activities/store';
-import { workflowStartOptions } from '../workers/settings';
-import { workflowBundle } from '../workers/worker';
+import type { EffectStore } from 'steadfast/activity';
+import { workflowStartOptions } from 'steadfast/client';
+import { workflowBundle } from 'steadfast/worker';
+import project from '../steadfast.config';
 import { productionBatch } from '../workflows';
+// Worker processes to kill and restart: test/ has them (the SDK's testing entry does not export them yet).
 import { killAllWorkers, spawnWorker, type WorkerProcess } from '../test/worker-process';
 import type { DemoScenario } from './demo';
 
@@ -37,7 +39,7 @@ export function productionScenario(): DemoScenario {
       scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-demo-'));
       const bundlePath = path.join(scratch, 'workflow-bundle.js');
       // The bundle this process already built for its own worker: the processes skip bundling.
-      fs.writeFileSync(bundlePath, (await workflowBundle()).code);
+      fs.writeFileSync(bundlePath, (await workflowBundle({ workflowsPath: project.workflowsPath, bundlerOptions: project.bundlerOptions })).code);
       workers = [1, 2].map((n) =>
         spawnWorker({ address: temporal.address, namespace: temporal.namespace, taskQueue, storeUrl, identity: `demo-line-worker-${n}-${runTag}`, bundlePath }),
       );

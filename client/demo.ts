@@ -9,16 +9,15 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { prepareStore } from '../activities';
-import { openStore, type EffectStore } from '../activities/store';
-import { loadConfig } from '../platform/config';
-import { installRuntime } from '../platform/runtime';
-import { openTemporal, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
+import { createActivities, prepareStore } from '../activities';
+import project from '../steadfast.config';
+import { openStore, type EffectStore } from 'steadfast/activity';
+import { loadConfig, installRuntime, createWorker } from 'steadfast/worker';
+import { openTemporal, type TemporalHandle } from 'steadfast/testing';
+import { formatTrail, trailOf } from 'steadfast/client';
 import { careScenarios } from './demo-care';
 import { financeScenarios } from './demo-finance';
 import { productionScenario } from './demo-production';
-import { formatTrail, trailOf } from './trail';
 
 /** One demo scenario: a run to start and what it shows. */
 export interface DemoScenario {
@@ -108,7 +107,11 @@ export async function runDemo(): Promise<number> {
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
-      store,
+      workflowsPath: project.workflowsPath,
+      bundlerOptions: project.bundlerOptions,
+      activities: createActivities(store),
+      // The demo shows faults on purpose: its runs carry fault plans.
+      faultInjection: true,
     });
     const runTag = randomUUID().slice(0, 8);
     const scenarios = demoScenarios();

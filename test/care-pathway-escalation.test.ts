@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
-import type { EffectStore } from '../activities/store';
-import { trailFromEvents } from '../client/trail';
-import { createWorker } from '../workers/worker';
-import { workflowStartOptions } from '../workers/settings';
+import { startTimeSkippingServer, type TemporalHandle } from 'steadfast/testing';
+import type { EffectStore } from 'steadfast/activity';
+import { trailFromEvents, workflowStartOptions } from 'steadfast/client';
+import { FailureType, SteadfastCompensated } from 'steadfast/workflow';
+import { referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
 import {
   PATHWAY_WITHDRAWN,
@@ -21,8 +21,6 @@ import {
   withdrawSignal,
   type CarePathwayInput,
 } from '../workflows/care-pathway';
-import { RejectionType } from '../workflows/failure-types';
-import { SteadfastCompensated } from '../workflows/search-attributes';
 import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 const DAY_S = 86_400;
@@ -60,7 +58,7 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
   ) {
     const taskQueue = uniqueId('care-escalation-tq');
     const workflowId = uniqueId('care');
-    const worker: Worker = await createWorker({
+    const worker: Worker = await referenceWorker({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
       taskQueue,
@@ -229,7 +227,7 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
   it('rejects a bad maxEscalations before any step, naming the field', async function () {
     const { error, workflowId } = await withRun(input({ maxEscalations: -1 }), async () => {});
     const failure = failureOf(error);
-    assert.equal(failure.type, RejectionType.invalidRequest);
+    assert.equal(failure.type, FailureType.invalidRequest);
     assert.match(failure.message, /maxEscalations: expected an integer from 0 to 10/);
     assert.deepEqual(await careRows(workflowId), []);
   });

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import type { Worker } from '@temporalio/worker';
 import { careScenarios } from '../client/demo-care';
-import type { EffectStore } from '../activities/store';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
+import type { EffectStore } from 'steadfast/activity';
+import { startDevServer, type TemporalHandle } from 'steadfast/testing';
+import { referenceWorker } from './reference-worker';
 import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 /** Every byte array in `value` as UTF-8 text, so that payload bytes can be searched. */
@@ -37,7 +37,7 @@ describe('opaque identifiers of a care pathway (dev server)', function () {
 
   it("keeps the patient id out of the demo's workflow ids, search attributes and memos", async function () {
     const taskQueue = uniqueId('opaque-tq');
-    const worker: Worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    const worker: Worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
     await worker.runUntil(async () => {
       for (const scenario of careScenarios) {
         const handle = await scenario.start(temporal, taskQueue, uniqueId('tag'), store);

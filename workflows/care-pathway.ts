@@ -39,10 +39,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
-import { RejectionType } from './failure-types';
-import { stepKey } from './idempotency';
-import { serviceCall } from './options';
-import { Saga } from './saga';
+import { FailureType, Saga, serviceCall, stepKey } from 'steadfast/workflow';
 
 export interface CarePathwayInput {
   patientId: string;
@@ -172,7 +169,7 @@ export async function carePathway(input: CarePathwayInput): Promise<CarePathwayR
 function pathwayOptions(input: CarePathwayInput) {
   const invalid = (field: string, expected: string): never => {
     throw ApplicationFailure.create({
-      type: RejectionType.invalidRequest,
+      type: FailureType.invalidRequest,
       message: `invalid carePathway input: ${field}: expected ${expected}`,
       nonRetryable: true,
       details: [{ problems: [`${field}: expected ${expected}`] }],
