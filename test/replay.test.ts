@@ -44,7 +44,7 @@ describe('replay of recorded histories', function () {
     return workflowBundle({ ...REFERENCE_WORKFLOWS, workflowsPath: require.resolve(`./fixtures/${dir}`) });
   }
 
-  for (const history of ['care-pathway-success.json', 'production-batch-crashed.json']) {
+  for (const history of ['care-pathway-success-before-escalation.json', 'production-batch-crashed.json']) {
     it(`rejects a changed workflow with DeterminismViolationError (${history})`, async function () {
       const changed = await bundleFixture('changed-workflows');
       await assert.rejects(Worker.runReplayHistory({ workflowBundle: changed }, loadHistory(history)), DeterminismViolationError);
