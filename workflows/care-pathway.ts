@@ -271,17 +271,14 @@ async function pathway(input: CarePathwayInput, state: CarePathwayState): Promis
     }
     if (await condition(withdrawn, opts.followUpMs - reminders * (opts.remindMs ?? 0))) throw withdrawal();
 
-    state.stage = 'done';
-    return {
-      patientId: input.patientId,
-      admissionId,
-      appointmentId,
-      followUpAt,
-      ...(state.signedOffBy !== undefined ? { signedOffBy: state.signedOffBy } : {}),
-      escalations: state.escalations!,
-      reminders: state.reminders!,
-    };
+    return { ...done(state, { admissionId, appointmentId, followUpAt }), escalations: state.escalations!, reminders: state.reminders! };
   });
+}
+
+/** Marks the pathway done and builds its result. */
+function done(state: CarePathwayState, booked: Pick<CarePathwayResult, 'admissionId' | 'appointmentId' | 'followUpAt'>): CarePathwayResult {
+  state.stage = 'done';
+  return { patientId: state.patientId, ...booked, ...(state.signedOffBy !== undefined ? { signedOffBy: state.signedOffBy } : {}) };
 }
 
 /**
@@ -311,12 +308,5 @@ async function pathwayBeforeEscalations(input: CarePathwayInput, state: CarePath
     admissionId,
     at: followUpAt,
   });
-  state.stage = 'done';
-  return {
-    patientId: input.patientId,
-    admissionId,
-    appointmentId,
-    followUpAt,
-    ...(state.signedOffBy !== undefined ? { signedOffBy: state.signedOffBy } : {}),
-  };
+  return done(state, { admissionId, appointmentId, followUpAt });
 }
