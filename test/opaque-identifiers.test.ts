@@ -44,8 +44,9 @@ describe('opaque identifiers of a care pathway (dev server)', function () {
         await scenario.whileRunning?.(handle, store);
         await handle.result();
         const history = await handle.fetchHistory();
-        const input = readable(history.events?.[0].workflowExecutionStartedEventAttributes?.input);
-        const patientId = /"patientId":"([^"]+)"/.exec(JSON.stringify(input))?.[1];
+        // The input as the history holds it (with payload encryption on, decode it with the codec first).
+        const payload = history.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        const patientId = payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as { patientId?: string }).patientId : undefined;
         assert.ok(patientId, 'the input carries a patient id (the check below must look for something real)');
 
         const desc = await handle.describe();
