@@ -14,8 +14,9 @@ import { workflowStartOptions } from 'steadfast/client';
 import { workflowBundle } from 'steadfast/worker';
 import project from '../steadfast.config';
 import { productionBatch } from '../workflows';
-// Worker processes to kill and restart: test/ has them (the SDK's testing entry does not export them yet).
-import { killAllWorkers, spawnWorker, type WorkerProcess } from '../test/worker-process';
+// Worker processes to kill and restart: test/ has them (the SDK's testing entry does not export
+// them yet). Loaded when needed: that module reads the project config, which imports this demo.
+import type { WorkerProcess } from '../test/worker-process';
 import type { DemoScenario } from './demo';
 
 const UNITS = 40;
@@ -40,6 +41,7 @@ export function productionScenario(): DemoScenario {
       const bundlePath = path.join(scratch, 'workflow-bundle.js');
       // The bundle this process already built for its own worker: the processes skip bundling.
       fs.writeFileSync(bundlePath, (await workflowBundle({ workflowsPath: project.workflowsPath, bundlerOptions: project.bundlerOptions })).code);
+      const { spawnWorker } = await import('../test/worker-process');
       workers = [1, 2].map((n) =>
         spawnWorker({ address: temporal.address, namespace: temporal.namespace, taskQueue, storeUrl, identity: `demo-line-worker-${n}-${runTag}`, bundlePath }),
       );
@@ -84,7 +86,7 @@ export function productionScenario(): DemoScenario {
     },
 
     async dispose() {
-      await killAllWorkers();
+      if (workers.length) await (await import('../test/worker-process')).killAllWorkers();
       if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
     },
   };
