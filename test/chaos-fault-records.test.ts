@@ -149,7 +149,8 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
         ['transient', 'admitPatient'],
         ['lost-ack', 'scheduleFollowUp'],
       ]);
-      const admitted = eventTime(events, (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === '5');
+      const admitScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'admitPatient')!.eventId!.toString();
+      const admitted = eventTime(events, (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === admitScheduled);
       for (const r of records) {
         assert.ok(r.injectedAt !== undefined && r.detectedAt !== undefined, `${r.step}: both times known`);
         assert.ok(r.injectedAt <= r.detectedAt, 'injected before detected');

@@ -208,8 +208,8 @@ describe('steadfast CLI', function () {
         status.json.trail.map((s: Json) => [s.kind, s.name, s.attempts ?? null, s.outcome]),
         [
           ['activity', 'admitPatient', 3, 'completed'],
-          ['timer', '1s', null, 'fired'],
           ['activity', 'scheduleFollowUp', 1, 'completed'],
+          ['timer', '1s', null, 'fired'],
         ],
       );
 
@@ -380,7 +380,8 @@ describe('steadfast CLI', function () {
 
       const failed = byId.get(failedId)!;
       assert.equal(failed.status, 'FAILED');
-      assert.deepEqual(failed.faults.kinds, ['activity-failed']);
+      // The booking failed for good, so the saga cancelled the admission.
+      assert.deepEqual(failed.faults.kinds, ['activity-failed', 'compensated']);
       assert.deepEqual(failed.failure.map((l: Json) => l.type), ['scheduleFollowUp', 'SimulatedPermanentFault']);
       assert.match(failed.causes[0], /activity scheduleFollowUp failed.*⟵ \[simulated\] permanent fault/);
 
@@ -388,7 +389,9 @@ describe('steadfast CLI', function () {
       assert.equal(timedOut.status, 'TIMED_OUT');
       assert.deepEqual(timedOut.causes, ['workflow execution timed out']);
 
-      for (const untroubled of [cleanId, cancelledId]) assert.ok(!byId.has(untroubled), `${untroubled} is not a fault`);
+      assert.ok(!byId.has(cleanId), `${cleanId} is not a fault`);
+      // Cancelling a pathway cancels its admission: the saga marks the run compensated.
+      assert.deepEqual(byId.get(cancelledId)?.faults, { count: 0, kinds: ['compensated'], compensated: true });
 
       const text = await cli('faults', '--since', '1h');
       assert.match(text.stdout, new RegExp(`FAILED +carePathway +${failedId}.*\n +activity scheduleFollowUp failed`));
