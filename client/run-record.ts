@@ -4,14 +4,31 @@
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RunRecord } from '../activities/verify';
+import type { RunKeys, RunRecord } from '../activities/verify';
 import { SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
 import type { SagaCompensationFailedDetails } from '../workflows/saga';
+
+/** The run chain a run's keys belong to: its namespace, workflow id and first execution's run id. */
+export async function runKeysOf(handle: WorkflowHandle): Promise<RunKeys> {
+  const d = await handle.describe();
+  return {
+    workflowId: d.workflowId,
+    namespace: handle.client.options.namespace,
+    firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
+  };
+}
 
 /** Describes one run (and, if it failed, reads its failure). Does not wait for a run in flight. */
 export async function runRecordOf(handle: WorkflowHandle): Promise<RunRecord> {
   const d = await handle.describe();
-  const record: RunRecord = { workflowId: d.workflowId, workflowType: d.type, status: d.status.name };
+  const record: RunRecord = {
+    workflowId: d.workflowId,
+    workflowType: d.type,
+    status: d.status.name,
+    // Its keys are made of these (src/common/step-key.ts).
+    namespace: handle.client.options.namespace,
+    firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
+  };
   if (d.status.name !== 'FAILED') return record;
   const failure = await handle.result().then(
     () => undefined,

@@ -25,6 +25,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { prepareStore } from '../activities';
 import { openStore } from '../activities/store';
+import { untilStoreReady } from '../src/activity/store/ready';
 import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { crashPointBundle, crashPointOptions } from './crash-points';
@@ -129,11 +130,21 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     );
   }
   const store = openStore(config.storeUrl);
-  const onSignal = (signal: NodeJS.Signals) => opts.onShutdown?.(signal);
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping.abort();
+    opts.onShutdown?.(signal);
+  };
+  // Before the store wait, so that a signal while the store is down ends the process cleanly.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let worker: Worker | undefined;
   try {
     const registered = await ensureSearchAttributes(connection, namespace);
-    await prepareStore(store);
+    // A store that is down at start is waited for (with a log line per try), not a crash.
+    if (!(await untilStoreReady(() => prepareStore(store), { location: `${store.kind} ${store.location}`, signal: stopping.signal }))) {
+      return;
+    }
     const overrides: Partial<WorkerOptions> = { identity };
     if (shutdownGraceMs !== undefined) {
       overrides.shutdownGraceTime = shutdownGraceMs;
@@ -157,8 +168,6 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
       outerActivityInterceptors,
       overrides,
     });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     const running = worker.run();
     opts.onReady?.({
       identity,

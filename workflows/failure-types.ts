@@ -15,6 +15,11 @@ export const RejectionType = {
   invalidRequest: 'InvalidRequest',
   /** The same idempotency key was sent again with different request fields. */
   idempotencyKeyReused: 'IdempotencyKeyReused',
+  /**
+   * The business object (a transfer id, an order id) was already submitted by another run, under
+   * other keys; the service runs it once, and that run's effects stand.
+   */
+  alreadySubmitted: 'AlreadySubmitted',
   /** The step's key was already compensated; it must not land any more. */
   stepAlreadyCompensated: 'StepAlreadyCompensated',
 } as const;

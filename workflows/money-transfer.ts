@@ -13,6 +13,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
+import { MAX_AMOUNT_CENTS } from '../src/common/money';
 import { TransferStep } from './finance-steps';
 import { stepKey } from './idempotency';
 import { serviceCall } from './options';
@@ -28,7 +29,11 @@ export const moneyTransferInputSchema = z
     transferId: z.string().min(1, 'expected a transfer id'),
     fromAccount: z.string().min(1, 'expected the account to debit'),
     toAccount: z.string().min(1, 'expected the account to credit'),
-    amount: z.number().int('expected whole cents').positive('expected a positive amount in cents'),
+    amount: z
+      .number()
+      .int('expected whole cents')
+      .positive('expected a positive amount in cents')
+      .max(MAX_AMOUNT_CENTS, `expected at most ${MAX_AMOUNT_CENTS} cents`),
     compensation: z.enum(['reverse', 'parallel']).optional(),
   })
   .refine((t) => t.fromAccount !== t.toAccount, { path: ['toAccount'], message: 'expected an account other than fromAccount' });

@@ -15,6 +15,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
+import { formatCents } from '../src/common/money';
 import { OrderStep } from './finance-steps';
 import { stepKey } from './idempotency';
 import { serviceCall } from './options';
@@ -110,7 +111,7 @@ export async function orderFulfillment(input: OrderFulfillmentInput): Promise<Or
           key: key.notify,
           recipient: order.customerEmail,
           subject: `Your order ${order.orderId} is on its way`,
-          body: `We charged ${(amount / 100).toFixed(2)} and shipped your order; tracking number ${trackingNumber}.`,
+          body: `We charged ${formatCents(amount)} and shipped your order; tracking number ${trackingNumber}.`,
         }),
       { activity: 'retractNotification', args: [{ key: stepKey(OrderStep.retractNotification), notificationKey: key.notify }] },
     );

@@ -14,12 +14,24 @@ export function requestHash(request: unknown): string {
   return createHash('sha256').update(canonicalJson(request ?? null)).digest('hex');
 }
 
-/** The table that binds each key to its request and recorded response. */
+/**
+ * The table that binds each key to its request and recorded response, and to the run that applied
+ * it (`workflow_id`, `run_id`: null outside an activity, e.g. seeding), so that `steadfast store
+ * prune` can ask Temporal whether that run is still open. `created_at` is indexed for pruning.
+ */
 export const KEYS_DDL = [
   `CREATE TABLE IF NOT EXISTS steadfast_idempotency (
      key TEXT PRIMARY KEY,
      request_hash TEXT NOT NULL,
      response TEXT NOT NULL,
-     created_at TEXT NOT NULL
+     created_at TEXT NOT NULL,
+     workflow_id TEXT,
+     run_id TEXT
    )`,
 ];
+
+/** Columns added to {@link KEYS_DDL}'s table after it first shipped; each store adds the missing ones. */
+export const KEYS_ADDED_COLUMNS = ['workflow_id', 'run_id'] as const;
+
+/** Indexes created after the added columns exist. */
+export const KEYS_INDEXES = ['CREATE INDEX IF NOT EXISTS steadfast_idempotency_created_at ON steadfast_idempotency (created_at)'];

@@ -26,7 +26,7 @@
 import { financeFixture, sampleOrder, seedFinance } from '../../activities/finance-seed';
 import { SimulatedFaultType } from '../../activities/fault-injection';
 import type { EffectStore } from '../../activities/store';
-import { sagaStepStates, type StepState } from '../../activities/verify';
+import { runKeyOf, sagaStepStates, type StepState } from '../../activities/verify';
 import { RejectionType, SAGA_COMPENSATION_FAILED } from '../../workflows/failure-types';
 import { OrderStep, TransferStep } from '../../workflows/finance-steps';
 import type { MoneyTransferResult } from '../../workflows/money-transfer';
@@ -110,10 +110,10 @@ interface ResultRef {
 async function checkSaga(store: EffectStore, run: RunRecord, steps: readonly SagaStep[], refs: readonly ResultRef[]): Promise<string[]> {
   const problems: string[] = [];
   const want = predictSaga(steps, run.plan, (run.world ?? {}) as FinanceWorld);
-  const actual = (await sagaStepStates(store, run.workflowType, run.workflowId)) ?? [];
+  const actual = (await sagaStepStates(store, run.workflowType, run)) ?? [];
   for (const [i, s] of actual.entries()) {
     if (s.state !== want.states[i]) problems.push(`${run.workflowId}: step ${s.step} is ${s.state}, expected ${want.states[i]}`);
-    const row = await store.get<{ outcome: string }>('SELECT outcome FROM steadfast_compensations WHERE key = ?', [`${run.workflowId}/${s.step}`]);
+    const row = await store.get<{ outcome: string }>('SELECT outcome FROM steadfast_compensations WHERE key = ?', [runKeyOf(run, s.step)]);
     if (row?.outcome !== want.tombstones[i]) {
       problems.push(`${run.workflowId}: compensation of ${s.step} left ${row?.outcome ?? 'no tombstone'}, expected ${want.tombstones[i] ?? 'none'}`);
     }
@@ -125,7 +125,7 @@ async function checkSaga(store: EffectStore, run: RunRecord, steps: readonly Sag
   if (run.status === 'completed') {
     const result = (run.result ?? {}) as Record<string, unknown>;
     for (const r of refs) {
-      const row = await store.get(`SELECT id FROM ${r.table} WHERE id = ? AND key = ?`, [result[r.field], `${run.workflowId}/${r.step}`]);
+      const row = await store.get(`SELECT id FROM ${r.table} WHERE id = ? AND key = ?`, [result[r.field], runKeyOf(run, r.step)]);
       if (!row) problems.push(`${run.workflowId}: the result's ${r.field} is not the ${r.table} row of step ${r.step}`);
     }
   }

@@ -84,6 +84,8 @@ export const BUILTIN_INVARIANTS: readonly InvariantCheck[] = [everyRunTerminal, 
 export function verifyRecordOf(run: RunRecord): VerifyRunRecord {
   return {
     workflowId: run.workflowId,
+    namespace: run.namespace,
+    firstExecutionRunId: run.firstExecutionRunId,
     workflowType: run.workflowType,
     status: run.status.toUpperCase(),
     failureType: run.failureType,

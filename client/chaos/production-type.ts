@@ -21,6 +21,7 @@ import { SimulatedFaultType } from '../../activities/fault-injection';
 import { SAGA_COMPENSATION_FAILED } from '../../workflows/failure-types';
 import { plantDefects } from '../../activities/production';
 import type { EffectStore } from '../../activities/store';
+import { runKeyPrefix, stepOfRunKey } from '../../activities/verify';
 import type { ChaosFaultPlan } from './plan';
 import type { ChaosRunDraw, ChaosWorkflowType, ExpectedOutcome, RunRecord } from './workflow-types';
 
@@ -112,7 +113,7 @@ const worldOf = (run: ChaosRunDraw) => (run.world ?? {}) as ProductionWorld;
 async function checkProduction(store: EffectStore, run: RunRecord): Promise<string[]> {
   const problems: string[] = [];
   const want = predictProduction(inputOf(run), worldOf(run), run.plan);
-  const prefix = `${run.workflowId}/`;
+  const prefix = runKeyPrefix(run);
   const like = [`${prefix}%`];
 
   const events = await store.all<{ key: string; kind: string; detail: string }>(
@@ -121,7 +122,7 @@ async function checkProduction(store: EffectStore, run: RunRecord): Promise<stri
   );
   const seen = new Map<string, string>();
   for (const e of events) {
-    const suffix = e.key.slice(prefix.length);
+    const suffix = stepOfRunKey(run, e.key);
     if (seen.has(suffix)) problems.push(`${run.workflowId}: ${e.kind} ${suffix} applied more than once`);
     seen.set(suffix, e.kind);
     if (e.kind === 'release' && want.released !== undefined && (JSON.parse(e.detail) as { released: boolean }).released !== want.released) {
@@ -139,7 +140,7 @@ async function checkProduction(store: EffectStore, run: RunRecord): Promise<stri
   );
   const stages = new Map<string, number>();
   for (const c of chunks) {
-    const stage = c.stage_key.slice(prefix.length);
+    const stage = stepOfRunKey(run, c.stage_key);
     const done = stages.get(stage) ?? 0;
     // Chunks must follow each other exactly: a gap is lost work, an overlap is work done twice.
     if (Number(c.units_from) !== done) problems.push(`${run.workflowId}: ${stage} has a chunk from ${c.units_from} after ${done} units`);

@@ -7,6 +7,7 @@
  * The four contract types are registered: `carePathway` (below), `orderFulfillment` and
  * `moneyTransfer` (`finance-types.ts`), `productionBatch` (`production-type.ts`).
  */
+import { runKeyPrefix, stepOfRunKey } from '../../activities/verify';
 import type { EffectStore } from '../../activities/store';
 import { SimulatedFaultType } from '../../activities/fault-injection';
 import type { CarePathwayResult } from '../../workflows/care-pathway';
@@ -31,6 +32,9 @@ export interface ChaosRunDraw {
 /** A run as the harness saw it to its end. */
 export interface RunRecord extends ChaosRunDraw {
   workflowId: string;
+  /** The run chain its keys belong to (see `runKeyOf`, activities/verify.ts). */
+  namespace?: string;
+  firstExecutionRunId?: string;
   workflowType: string;
   plan: ChaosFaultPlan;
   expected: ExpectedOutcome;
@@ -90,7 +94,7 @@ export const carePathwayChaos: ChaosWorkflowType = {
     const problems: string[] = [];
     const rows = await store.all<{ key: string; kind: string; ref: string; patient_id: string }>(
       'SELECT key, kind, ref, patient_id FROM care_events WHERE key LIKE ? ORDER BY key',
-      [`${run.workflowId}/%`],
+      [`${runKeyPrefix(run)}%`],
     );
     // Which effects must exist: both when the run completed; when it failed permanently, only
     // the admission, and only if the permanent fault was on the follow-up.
@@ -100,7 +104,7 @@ export const carePathwayChaos: ChaosWorkflowType = {
         : run.plan.admitPatient?.kind === 'permanent'
           ? []
           : ['admit'];
-    const keys = rows.map((r) => r.key.slice(run.workflowId.length + 1)).sort();
+    const keys = rows.map((r) => stepOfRunKey(run, r.key)).sort();
     if (JSON.stringify(keys) !== JSON.stringify([...expectedKeys].sort())) {
       problems.push(`${run.workflowId}: effects [${keys.join(', ')}], expected [${expectedKeys.join(', ')}]`);
     }
