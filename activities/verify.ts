@@ -51,8 +51,7 @@ export function runKeyPrefix(run: RunKeys): string {
 
 /** The step name of one of a run's keys (the inverse of {@link runKeyOf}). */
 export function stepOfRunKey(run: RunKeys, key: string): string {
-  const rest = key.slice(runKeyPrefix(run).length);
-  return run.firstExecutionRunId && run.namespace ? decodeURIComponent(rest) : rest;
+  return key.slice(runKeyPrefix(run).length);
 }
 
 /** What the caller knows about one run. */

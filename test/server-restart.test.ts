@@ -14,7 +14,7 @@ import { workflowStartOptions } from '../workers/settings';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { DevServerProcess } from './dev-server-process';
-import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { keyOf, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { productionEffects, repeatedEffects, stageChunks } from './production-store';
 import { killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
 
@@ -83,7 +83,7 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
     // Kill the server while every line is inside its first stage.
     await waitUntil(
       async () => {
-        const counts = await Promise.all(handles.map(async (h) => (await stageChunks(store, `${h.workflowId}/batch-1/stage-cutting`)).length));
+        const counts = await Promise.all(handles.map(async (h) => (await stageChunks(store, await keyOf(h, 'batch-1/stage-cutting'))).length));
         return counts.every((n) => n >= 1);
       },
       { what: 'every line inside its first stage' },
@@ -119,7 +119,7 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
       for (const batch of [1, 2]) {
         for (const stage of ['cutting', 'welding']) {
           assert.deepEqual(
-            await stageChunks(store, `${h.workflowId}/batch-${batch}/stage-${stage}`),
+            await stageChunks(store, await keyOf(h, `batch-${batch}/stage-${stage}`)),
             Array.from({ length: 6 }, (_, i) => [i * 5, i * 5 + 5]),
             `every unit of batch ${batch} ${stage} processed exactly once`,
           );

@@ -18,7 +18,7 @@ import { orderFulfillment } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { OrderStep } from '../workflows/finance-steps';
 import { PROJECT_ROOT } from '../platform/config';
-import { uniqueId, waitUntil } from './helpers';
+import { keyOf, uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
 import { killAllWorkers, spawnWorker } from './worker-process';
 
@@ -72,7 +72,7 @@ for (const backend of storeBackends) {
         ],
         memo: { [FAULT_PLAN_MEMO_KEY]: faults },
       });
-      const chargeKey = `${workflowId}/${OrderStep.chargePayment}`;
+      const chargeKey = await keyOf(handle, OrderStep.chargePayment);
       await waitUntil(() => store.get('SELECT id FROM bank_ledger WHERE key = ?', [chargeKey]), {
         timeoutMs: 60_000,
         what: 'the charge to commit',

@@ -2,13 +2,14 @@
  * The shape of an idempotency key. Sandbox-safe (plain functions over strings), so workflow code
  * builds keys with it and the activity side, `verifyStore` and `steadfast store prune` read them.
  *
- *   run-scoped (default)   <namespace>/<workflowId>/<firstExecutionRunId>/<step>
- *   business scope         <namespace>/<scope>/<step>
+ *   run-scoped (default)   <namespace>/run/<workflowId>/<firstExecutionRunId>/<step>
+ *   business scope         <namespace>/scope/<scope>/<step>
  *
- * Every component is percent-encoded (`encodeURIComponent`), so none contains a `/`: a key splits
- * back into exactly its components, and two distinct (namespace, scope, step) triples can never
- * produce the same key. The two shapes differ in their number of components, so a business scope
- * can never be mistaken for a run chain either.
+ * Every component but the step is percent-encoded (`encodeURIComponent`), so none contains a `/`,
+ * and the second names the shape: a key splits back into exactly its components, the step being
+ * all that follows them (it may contain `/`, as in `batch-2/stage-cutting`). So two distinct
+ * (namespace, scope, step) triples never produce the same key, and a business scope is never
+ * mistaken for a run chain.
  *
  * Why the first execution's run id: it names one logical run. Continue-as-new and a reset keep it
  * (the reset run's started event is copied from the run it resets), while a new run that reuses
@@ -37,19 +38,21 @@ function nonEmpty(field: string, value: string): string {
 
 /** The prefix that every key of one run chain starts with (for `LIKE 'prefix%'` queries). */
 export function chainKeyPrefix(chain: RunChain): string {
-  return `${enc(nonEmpty('namespace', chain.namespace))}/${enc(nonEmpty('workflowId', chain.workflowId))}/${enc(
-    nonEmpty('firstExecutionRunId', chain.firstExecutionRunId),
-  )}/`;
+  const parts = [chain.namespace, 'run', chain.workflowId, chain.firstExecutionRunId];
+  nonEmpty('namespace', chain.namespace);
+  nonEmpty('workflowId', chain.workflowId);
+  nonEmpty('firstExecutionRunId', chain.firstExecutionRunId);
+  return `${parts.map(enc).join('/')}/`;
 }
 
 /** The key of `step` in one run chain. */
 export function runStepKey(chain: RunChain, step: string): string {
-  return `${chainKeyPrefix(chain)}${enc(nonEmpty('step', step))}`;
+  return `${chainKeyPrefix(chain)}${nonEmpty('step', step)}`;
 }
 
 /** The key of `step` under an explicit business scope (an order id, a patient id) in a namespace. */
 export function scopedStepKey(namespace: string, scope: string, step: string): string {
-  return `${enc(nonEmpty('namespace', namespace))}/${enc(nonEmpty('scope', scope))}/${enc(nonEmpty('step', step))}`;
+  return `${enc(nonEmpty('namespace', namespace))}/scope/${enc(nonEmpty('scope', scope))}/${nonEmpty('step', step)}`;
 }
 
 /**
@@ -63,20 +66,31 @@ export function legacyStepKey(scope: string, step: string): string {
 /** Splits a key made by {@link runStepKey} or {@link scopedStepKey}; undefined for any other string. */
 export function parseStepKey(key: string): ParsedStepKey | undefined {
   const parts = key.split('/');
-  let decoded: string[];
-  try {
-    decoded = parts.map((p) => decodeURIComponent(p));
-  } catch {
-    return undefined;
-  }
-  // Only canonical encodings count, so a legacy key that happens to split into 3 or 4 parts is not taken for a new one.
-  if (decoded.some((p, i) => p.length === 0 || enc(p) !== parts[i])) return undefined;
-  if (decoded.length === 4) {
-    const [namespace, workflowId, firstExecutionRunId, step] = decoded;
+  const [ns, kind] = parts;
+  const take = (n: number): string[] | undefined => {
+    if (parts.length <= n) return undefined;
+    const head = parts.slice(0, n);
+    try {
+      const decoded = head.map((p) => decodeURIComponent(p));
+      // Only canonical encodings count, so a legacy key is not taken for a new one by accident.
+      if (decoded.some((p, i) => p.length === 0 || enc(p) !== head[i])) return undefined;
+      const step = parts.slice(n).join('/');
+      return step ? [...decoded, step] : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (ns === undefined) return undefined;
+  if (kind === 'run') {
+    const got = take(4);
+    if (!got) return undefined;
+    const [namespace, , workflowId, firstExecutionRunId, step] = got;
     return { kind: 'run', namespace, workflowId, firstExecutionRunId, step };
   }
-  if (decoded.length === 3) {
-    const [namespace, scope, step] = decoded;
+  if (kind === 'scope') {
+    const got = take(3);
+    if (!got) return undefined;
+    const [namespace, , scope, step] = got;
     return { kind: 'scope', namespace, scope, step };
   }
   return undefined;
