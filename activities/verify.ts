@@ -21,6 +21,7 @@ import { CLEARING_ACCOUNT, LedgerKind } from './bank';
 import type { OrderLine } from './inventory';
 import type { EffectStore } from './store';
 import { OrderStep, TransferStep } from '../workflows/finance-steps';
+import { prunedBefore } from '../src/activity/store/prune';
 import { checkedCents } from '../src/common/money';
 import { chainKeyPrefix, legacyStepKey, parseStepKey, runStepKey, sameRunChain } from '../src/common/step-key';
 
@@ -248,13 +249,16 @@ export async function verifyStore(store: EffectStore, options: { runs?: RunRecor
   }
 
   // No key applied twice; every effect under a recorded key; nothing landed after its compensation.
+  const pruned = await prunedBefore(store);
   for (const { table, group } of EFFECT_TABLES) {
     const twice = await store.all<{ key: string; n: number | string }>(
       `SELECT key, COUNT(*) AS n FROM ${table} GROUP BY ${group} HAVING COUNT(*) > 1`,
     );
     for (const t of twice) violate('key-applied-twice', t.key, `${table} has ${Number(t.n)} rows for one effect of this key`);
+    // Effects older than a `steadfast store prune` cutoff lost their key on purpose.
     const keyless = await store.all<{ key: string }>(
-      `SELECT DISTINCT e.key FROM ${table} e LEFT JOIN steadfast_idempotency i ON i.key = e.key WHERE i.key IS NULL`,
+      `SELECT DISTINCT e.key FROM ${table} e LEFT JOIN steadfast_idempotency i ON i.key = e.key WHERE i.key IS NULL AND e.created_at >= ?`,
+      [pruned ?? ''],
     );
     for (const k of keyless) violate('effect-without-key', k.key, `${table} has an effect whose key was never recorded`);
     const late = await store.all<{ key: string }>(
