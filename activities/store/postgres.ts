@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { KEYS_ADDED_COLUMNS, KEYS_DDL, KEYS_INDEXES } from './keys';
 import { applyOnce } from './once';
-import { StoreUnavailableError } from '../../src/activity/store/errors';
+import { isStoreUnreachable, StoreUnavailableError } from '../../src/activity/store/errors';
 import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
 
 /**
@@ -100,16 +100,27 @@ export class PostgresStore implements EffectStore {
 
   private async withClient<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection drops between statements (a server restart, the
+    // idle-in-transaction timeout) emits 'error'; unheard, that would crash the process. The
+    // transaction fails instead, and the broken client is discarded rather than pooled.
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const value = await fn(txOf(client));
       await client.query('COMMIT');
       return value;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!broken && isStoreUnreachable(err)) broken = err as Error;
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // An error destroys the client instead of returning it to the pool.
+      client.release(broken);
     }
   }
 
