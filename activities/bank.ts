@@ -12,10 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { checkedCents, MAX_AMOUNT_CENTS } from '../src/common/money';
-import { parseOrReject } from '../workflows/validate';
-import { applyEffect, compensateEffect, reject, RejectionType, type CompensationOutcome } from './effects';
-import type { EffectStore, StoreTx } from './store';
+import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
+import { RejectionType } from '../contracts/rejections';
+import { checkedCents, MAX_AMOUNT_CENTS } from '../contracts/money';
 
 /** The bank's own account where money in transit between a withdrawal and a deposit waits. */
 export const CLEARING_ACCOUNT = 'bank:clearing';

@@ -7,10 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { checkedCents, lineTotal, MAX_AMOUNT_CENTS } from '../src/common/money';
-import { parseOrReject } from '../workflows/validate';
-import { applyEffect, compensateEffect, reject, RejectionType, type CompensationOutcome } from './effects';
-import type { EffectStore, StoreTx } from './store';
+import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
+import { RejectionType } from '../contracts/rejections';
+import { checkedCents, lineTotal, MAX_AMOUNT_CENTS } from '../contracts/money';
 
 export const INVENTORY_DDL = [
   `CREATE TABLE IF NOT EXISTS inventory_items (

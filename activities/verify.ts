@@ -19,53 +19,13 @@
  */
 import { CLEARING_ACCOUNT, LedgerKind } from './bank';
 import type { OrderLine } from './inventory';
-import type { EffectStore } from './store';
-import { OrderStep, TransferStep } from '../workflows/finance-steps';
-import { prunedBefore } from '../src/activity/store/prune';
-import { checkedCents } from '../src/common/money';
-import { chainKeyPrefix, legacyStepKey, parseStepKey, runStepKey, sameRunChain } from '../src/common/step-key';
-
-/**
- * Which run chain a run belongs to, which is what its keys are made of. Without
- * `firstExecutionRunId` and `namespace`, the run is taken for one that started before keys were
- * run-scoped (`<workflowId>/<step>`).
- */
-export interface RunKeys {
-  workflowId: string;
-  namespace?: string;
-  firstExecutionRunId?: string;
-}
-
-/** The key of `step` in a run (see {@link RunKeys}). */
-export function runKeyOf(run: RunKeys, step: string): string {
-  return run.firstExecutionRunId && run.namespace
-    ? runStepKey({ namespace: run.namespace, workflowId: run.workflowId, firstExecutionRunId: run.firstExecutionRunId }, step)
-    : legacyStepKey(run.workflowId, step);
-}
-
-/** The prefix of every key of a run (for `LIKE 'prefix%'`); see {@link RunKeys}. */
-export function runKeyPrefix(run: RunKeys): string {
-  return run.firstExecutionRunId && run.namespace
-    ? chainKeyPrefix({ namespace: run.namespace, workflowId: run.workflowId, firstExecutionRunId: run.firstExecutionRunId })
-    : `${run.workflowId}/`;
-}
-
-/** The step name of one of a run's keys (the inverse of {@link runKeyOf}). */
-export function stepOfRunKey(run: RunKeys, key: string): string {
-  return key.slice(runKeyPrefix(run).length);
-}
+import { parseStepKey, prunedBefore, runKeyOf, sameRunChain, type EffectStore, type RunKeys } from 'steadfast/activity';
+import type { RunRecord } from 'steadfast/client';
+import { OrderStep, TransferStep } from '../contracts/finance-steps';
+import { checkedCents } from '../contracts/money';
 
 /** What the caller knows about one run. */
-export interface RunRecord extends RunKeys {
-  workflowId: string;
-  workflowType: string;
-  /** Temporal's execution status name: `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TERMINATED`, `TIMED_OUT`, … */
-  status: string;
-  /** For a failed run: the type of its `ApplicationFailure`, e.g. `SagaCompensationFailed`. */
-  failureType?: string;
-  /** For `SagaCompensationFailed`: the activity types of the compensations that failed. */
-  failedCompensations?: string[];
-}
+export type { RunRecord };
 
 /** The invariants, by name. */
 export type Check =

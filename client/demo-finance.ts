@@ -7,16 +7,13 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { balances } from '../activities/bank';
 import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
-import type { EffectStore } from '../activities/store';
-import { runKeyOf, runKeyPrefix, stepOfRunKey } from '../activities/verify';
-import { formatCents } from '../src/common/money';
-import type { TemporalHandle } from '../platform/servers';
-import { workflowStartOptions } from '../workers/settings';
+import { runKeyOf, runKeyPrefix, runKeysOf, stepOfRunKey, type FaultPlan, FAULT_PLAN_MEMO_KEY, workflowStartOptions } from 'steadfast/client';
+import { type EffectStore } from 'steadfast/activity';
+import { type TemporalHandle } from 'steadfast/testing';
+import { formatCents } from '../contracts/money';
 import { orderFulfillment } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
-import { OrderStep } from '../workflows/finance-steps';
+import { OrderStep } from '../contracts/finance-steps';
 import type { DemoScenario } from './demo';
-import { runKeysOf } from './run-record';
 
 function startOrder(
   temporal: TemporalHandle,

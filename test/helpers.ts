@@ -7,11 +7,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { openStore, type EffectStore } from '../activities/store';
+import { openStore, type EffectStore } from '../src/activity/store';
 import { prepareStore } from '../activities';
-import { runKeyOf, runKeyPrefix } from '../activities/verify';
-import { runKeysOf } from '../client/run-record';
-import { parseStepKey } from '../src/common/step-key';
+import { runKeyOf, runKeyPrefix } from '../src/common/idempotency-key';
+import { runKeysOf } from '../src/client/run-record';
+import { parseStepKey } from '../src/common/idempotency-key';
 
 /** A unique id for a workflow or task queue, from a readable prefix. */
 export function uniqueId(prefix: string): string {

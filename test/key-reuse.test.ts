@@ -11,16 +11,17 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { createBankActivities } from '../activities/bank';
 import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
-import type { EffectStore } from '../activities/store';
-import { runKeyOf, verifyStore, type RunRecord } from '../activities/verify';
-import { runRecordOf } from '../client/run-record';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { runStepKey } from '../src/common/step-key';
-import { workflowStartOptions } from '../workers/settings';
-import { createWorker } from '../workers/worker';
+import type { EffectStore } from '../src/activity/store';
+import { verifyStore, type RunRecord } from '../activities/verify';
+import { runKeyOf } from '../src/common/idempotency-key';
+import { runRecordOf } from '../src/client/run-record';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { runStepKey } from '../src/common/idempotency-key';
+import { workflowStartOptions } from '../src/common/failover';
+import { referenceWorker } from './reference-worker';
 import { moneyTransfer, orderFulfillment } from '../workflows';
-import { RejectionType } from '../workflows/failure-types';
-import { TransferStep } from '../workflows/finance-steps';
+import { RejectionType } from '../contracts/rejections';
+import { TransferStep } from '../contracts/finance-steps';
 import type { MoneyTransferInput } from '../workflows/money-transfer';
 import type { OrderFulfillmentInput } from '../workflows/order-fulfillment';
 import { uniqueId } from './helpers';
@@ -84,7 +85,7 @@ describe('a reused workflow id never touches an earlier run’s effects', functi
       before(async function () {
         backend.require(this);
         temp = await backend.open();
-        worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store: temp.store });
+        worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store: temp.store });
         running = worker.run();
       });
       after(async function () {

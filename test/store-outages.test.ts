@@ -14,18 +14,19 @@ import { Client } from 'pg';
 import type { Worker } from '@temporalio/worker';
 import { prepareStore } from '../activities';
 import { seedFinance } from '../activities/finance-seed';
-import { openStore } from '../activities/store';
-import { POSTGRES_TIMEOUTS } from '../activities/store/postgres';
-import { SQLITE_BUSY } from '../activities/store/sqlite';
-import { runKeyOf, verifyStore } from '../activities/verify';
-import { runKeysOf, runRecordOf } from '../client/run-record';
-import { PROJECT_ROOT } from '../platform/config';
-import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
+import { openStore } from '../src/activity/store';
+import { POSTGRES_TIMEOUTS } from '../src/activity/store/postgres';
+import { SQLITE_BUSY } from '../src/activity/store/sqlite';
+import { verifyStore } from '../activities/verify';
+import { runKeyOf } from '../src/common/idempotency-key';
+import { runKeysOf, runRecordOf } from '../src/client/run-record';
+import { PROJECT_ROOT } from '../src/platform/config';
+import { freePort, startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { StoreUnavailableError } from '../src/activity/store/errors';
-import { createWorker } from '../workers/worker';
+import { referenceWorker } from './reference-worker';
 import { moneyTransfer } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
-import { TransferStep } from '../workflows/finance-steps';
+import { FAULT_PLAN_MEMO_KEY } from '../src/common/fault-plan';
+import { TransferStep } from '../contracts/finance-steps';
 import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { pgTestUrl } from './stores';
 import { spawnWorker } from './worker-process';
@@ -176,7 +177,7 @@ describe('the effect store under outages', function () {
         await prepareStore(store);
         const f = await seedFinance(store, uniqueId('outage'));
         const taskQueue = uniqueId('outage');
-        const worker: Worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+        const worker: Worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
         const running = worker.run();
         try {
           // The deposit fails twice (a transient fault), which keeps the run inside its steps long enough.

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import type { Worker } from '@temporalio/worker';
 import { seedFinance } from '../activities/finance-seed';
 import { verifyStore } from '../activities/verify';
-import { runRecordOf } from '../client/run-record';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
+import { runRecordOf } from '../src/client/run-record';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { referenceWorker } from './reference-worker';
 import { carePathway, moneyTransfer } from '../workflows';
 import { parseJson, runCli } from './cli-process';
 import { keysLike, uniqueId, waitUntil } from './helpers';
@@ -34,7 +34,7 @@ describe('steadfast store prune', function () {
       before(async function () {
         backend.require(this);
         temp = await backend.open();
-        worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store: temp.store });
+        worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store: temp.store });
         running = worker.run();
       });
       after(async function () {

@@ -15,12 +15,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import { formatCents } from '../src/common/money';
-import { OrderStep } from './finance-steps';
-import { stepKey } from './idempotency';
-import { serviceCall } from './options';
-import { Saga } from './saga';
-import { parseOrReject } from './validate';
+import { OrderStep } from '../contracts/finance-steps';
+import { stepKey, serviceCall, Saga, parseOrReject } from 'steadfast/workflow';
+import { formatCents } from '../contracts/money';
 
 /**
  * The schema of {@link OrderFulfillmentInput}: the workflow checks its input with it before any
