@@ -28,9 +28,10 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { openStore, type EffectStore } from 'steadfast/activity';
 import { freePort, resolveServer } from 'steadfast/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { installRuntime, workflowBundle } from 'steadfast/worker';
+import { bundleWorkflowCode, NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
 import project from '../steadfast.config';
+import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
 
 /** One configuration under test. */
@@ -46,6 +47,11 @@ interface BenchConfig {
   worker: Record<string, unknown>;
   /** What a crash or power loss may cost with this configuration. */
   durability: string;
+  /**
+   * Eager workflow start: the worker runs in the client's process, on the client's connection, and
+   * the server hands the first workflow task back in the start's response.
+   */
+  eager?: boolean;
 }
 
 const WAL = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
@@ -85,6 +91,15 @@ const CONFIGS: Record<string, BenchConfig> = {
     serverArgs: [...WAL, ...ONE_PARTITION],
     worker: TUNED_WORKER,
     durability: 'survives a process crash; a power loss may lose the last server transactions (WAL, synchronous=normal)',
+  },
+  eager: {
+    name: 'Steadfast, tuned, eager workflow start (worker in the client process)',
+    workflow: 'orderSaga',
+    local: true,
+    serverArgs: [...WAL, ...ONE_PARTITION, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
+    worker: TUNED_WORKER,
+    durability: 'as tuned',
+    eager: true,
   },
   'plain-tuned': {
     name: 'plain Temporal, same tuning',
@@ -165,7 +180,8 @@ function postgresPids(dataDir: string | undefined): number[] {
 
 interface Processes {
   server: ChildProcess;
-  worker: ChildProcess;
+  /** Absent when the worker runs in the client's process (its CPU is then the client's). */
+  worker?: ChildProcess;
   pgDataDir?: string;
 }
 
@@ -173,7 +189,7 @@ function cpuSnapshot(p: Processes): Record<string, number> {
   const client = process.cpuUsage();
   return {
     server: processCpuSeconds(p.server.pid!),
-    worker: processCpuSeconds(p.worker.pid!),
+    worker: p.worker ? processCpuSeconds(p.worker.pid!) : 0,
     client: (client.user + client.system) / 1e6,
     database: postgresPids(p.pgDataDir).reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
   };
@@ -266,6 +282,7 @@ async function runPhase(
           taskQueue,
           workflowId: orderId,
           args: [orderId, failShip, { local: cfg.local }],
+          ...(cfg.eager ? { requestEagerStart: true } : {}),
         });
         latencies.push(performance.now() - start);
         results.set(orderId, result as OrderSagaResult);
@@ -308,14 +325,32 @@ async function runConfig(
   );
   let worker: ChildProcess | undefined;
   let connection: Connection | undefined;
+  let native: NativeConnection | undefined;
+  let inProcess: Worker | undefined;
+  let running: Promise<void> | undefined;
   const storeUrl = opts.storeUrl === 'sqlite' ? `sqlite:${path.join(dir, 'effects.db')}` : opts.storeUrl;
   const store = openStore(storeUrl);
   try {
     connection = await waitForServer(address);
-    const client = new Client({ connection });
     const taskQueue = `bench-saga-${key}-${process.pid}`;
     const plainWorker = cfg.workflow === 'orderSagaPlain';
-    worker = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'saga', 'worker.ts')], {
+    if (cfg.eager) {
+      // One process: the client starts runs on the connection its worker polls with.
+      await store.migrate(SAGA_BENCH_DDL);
+      native = await NativeConnection.connect({ address });
+      inProcess = await createWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue,
+        workflowsPath: require.resolve('./saga/workflows'),
+        activities: createSagaBenchActivities(store),
+        faultInjection: false,
+        overrides: { ...(cfg.worker as Partial<WorkerOptions>), workflowBundle: { codePath: opts.bundles.steadfast } },
+      });
+      running = inProcess.run();
+    }
+    const client = new Client({ connection: native ?? connection });
+    if (!cfg.eager) worker = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'saga', 'worker.ts')], {
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: address,
@@ -327,7 +362,7 @@ async function runConfig(
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await waitForLine(worker, 'bench-worker-ready', 'the benchmark worker');
+    if (worker) await waitForLine(worker, 'bench-worker-ready', 'the benchmark worker');
     const procs: Processes = { server, worker, pgDataDir: opts.pgDataDir };
     const results = new Map<string, OrderSagaResult>();
     const run = `${key}-${Date.now().toString(36)}`;
@@ -342,6 +377,11 @@ async function runConfig(
     return { config: key, name: cfg.name, durability: cfg.durability, closedLoop, sequential, storeCheck };
   } finally {
     await stop(worker);
+    if (inProcess) {
+      inProcess.shutdown();
+      await running?.catch(() => undefined);
+    }
+    await native?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await stop(server);
     await store.close().catch(() => undefined);

@@ -15,7 +15,7 @@ import { SAGA_BENCH_DDL, createSagaBenchActivities } from './activities';
 
 async function main(): Promise<void> {
   installRuntime('ERROR');
-  const store = openStore(process.env.BENCH_STORE);
+  const store = openStore(process.env.BENCH_STORE ?? 'sqlite:.steadfast/bench-saga.db');
   await store.migrate(SAGA_BENCH_DDL);
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   const overrides = JSON.parse(process.env.BENCH_WORKER_OPTIONS ?? '{}') as Partial<WorkerOptions>;
