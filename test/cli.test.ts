@@ -24,7 +24,7 @@ import { REFERENCE_WORKFLOWS, referenceBundle, referenceWorker } from './referen
 import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
 import { parseJson, runCli, type CliResult } from './cli-process';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyStep, keysLike, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 const { EventType } = proto.api.enums.v1;
 
@@ -72,7 +72,7 @@ describe('steadfast CLI', function () {
   const careRows = (workflowId: string) =>
     store.all<{ key: string; kind: string; ref: string; created_at: string }>(
       'SELECT key, kind, ref, created_at FROM care_events WHERE key LIKE ? ORDER BY created_at',
-      [`${workflowId}/%`],
+      [keysLike(workflowId)],
     );
 
   describe('bad usage and input: exit 2, naming the field and what was expected', function () {
@@ -430,7 +430,7 @@ describe('steadfast CLI', function () {
         ...extra,
       });
     const keysOf = (workflowId: string) =>
-      store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [`${workflowId}/%`]);
+      store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [keysLike(workflowId)]);
 
     before(async function () {
       // The bank's accounts and the warehouse's stock, opened by the CLI in the store the worker uses.
@@ -491,7 +491,7 @@ describe('steadfast CLI', function () {
       const b = await balances(store);
       assert.equal(b[accounts.alice], 100_000 - 12_345);
       assert.equal(b[accounts.bob], 50_000 + 12_345);
-      assert.deepEqual((await keysOf(workflowId)).map((k) => k.key), [`${workflowId}/deposit`, `${workflowId}/withdraw`]);
+      assert.deepEqual((await keysOf(workflowId)).map((k) => keyStep(k.key)), ['deposit', 'withdraw']);
       const { raw } = await temporal.client.workflow.getHandle(workflowId).describe();
       const taskTimeout = raw.executionConfig?.defaultWorkflowTaskTimeout;
       assert.equal(Number(taskTimeout?.seconds) * 1000, msToNumber(STEADFAST_FAILOVER.workflowTaskTimeout));
@@ -540,10 +540,10 @@ describe('steadfast CLI', function () {
       );
       const undone = await store.all<{ key: string; outcome: string }>(
         'SELECT key, outcome FROM steadfast_compensations WHERE key LIKE ? ORDER BY key',
-        [`${workflowId}/%`],
+        [keysLike(workflowId)],
       );
       assert.deepEqual(
-        undone.map((u) => [u.key.slice(workflowId.length + 1), u.outcome]),
+        undone.map((u) => [keyStep(u.key), u.outcome]),
         [
           ['charge-payment', 'undone'],
           ['create-shipment', 'nothing-to-undo'],
@@ -648,10 +648,15 @@ describe('steadfast CLI', function () {
       assert.deepEqual(rowsAfter.map((row) => row.kind), ['admission', 'follow-up']);
       assert.deepEqual(rowsAfter[0], rowsBefore[0]);
       assert.deepEqual(
-        await store.all('SELECT key, COUNT(*) AS n FROM steadfast_idempotency WHERE key LIKE ? GROUP BY key ORDER BY key', [`${workflowId}/%`]),
+        (
+          await store.all<{ key: string; n: number | string }>(
+            'SELECT key, COUNT(*) AS n FROM steadfast_idempotency WHERE key LIKE ? GROUP BY key ORDER BY key',
+            [keysLike(workflowId)],
+          )
+        ).map((k) => ({ step: keyStep(k.key), n: Number(k.n) })),
         [
-          { key: `${workflowId}/admit`, n: 1 },
-          { key: `${workflowId}/follow-up`, n: 1 },
+          { step: 'admit', n: 1 },
+          { step: 'follow-up', n: 1 },
         ],
       );
 

@@ -99,7 +99,7 @@ describe('moneyTransfer on the time-skipping server', function () {
       input: () => ({ toAccount: 'acct-nobody' }),
       check: async (r) => {
         assertFailedWith(r, RejectionType.invalidAccount);
-        assert.deepEqual(await compensationOutcomes(store, r.workflowId), {
+        assert.deepEqual(await compensationOutcomes(store, r.record), {
           [TransferStep.deposit]: 'nothing-to-undo',
           [TransferStep.withdraw]: 'undone',
         });
@@ -123,7 +123,7 @@ describe('moneyTransfer on the time-skipping server', function () {
       faults: { deposit: [{ kind: 'lost-ack', times: serviceCall.retry.maximumAttempts - 1 }, { kind: 'hang-after-effect', times: 1 }] },
       check: async (r) => {
         assert.equal(r.trail.find((s) => s.name === 'deposit')?.outcome, 'timed-out');
-        assert.deepEqual(await compensationOutcomes(store, r.workflowId), {
+        assert.deepEqual(await compensationOutcomes(store, r.record), {
           [TransferStep.deposit]: 'undone',
           [TransferStep.withdraw]: 'undone',
         });
@@ -190,7 +190,7 @@ describe('moneyTransfer on the time-skipping server', function () {
       assert.ok(r.error instanceof WorkflowFailedError && r.error.cause instanceof CancelledFailure, String(r.error));
       assert.equal(r.record.status, 'CANCELLED');
       assert.deepEqual(r.compensations, ['reverseDeposit', 'reverseWithdrawal']);
-      assert.deepEqual(await compensationOutcomes(store, r.workflowId), {
+      assert.deepEqual(await compensationOutcomes(store, r.record), {
         [TransferStep.deposit]: 'undone',
         [TransferStep.withdraw]: 'undone',
       });

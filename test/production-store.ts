@@ -3,6 +3,7 @@
  * the store for assertions.
  */
 import type { EffectStore } from '../src/activity/store';
+import { keyStep, keysLike } from './helpers';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 
 /** A small line: one batch of 10 units through two 200 ms stages, checkpointed every 5 units. */
@@ -33,9 +34,9 @@ export interface ProductionEffect {
 export async function productionEffects(store: EffectStore, workflowId: string): Promise<ProductionEffect[]> {
   const rows = await store.all<Omit<ProductionEffect, 'step'>>(
     'SELECT key, attempt, kind, detail, created_at FROM production_events WHERE key LIKE ? ORDER BY created_at, key',
-    [`${workflowId}/%`],
+    [keysLike(workflowId)],
   );
-  return rows.map((r) => ({ ...r, attempt: Number(r.attempt), step: r.key.slice(workflowId.length + 1) }));
+  return rows.map((r) => ({ ...r, attempt: Number(r.attempt), step: keyStep(r.key) }));
 }
 
 /** The committed chunks of a stage, as [from, to) pairs in unit order (a repeated chunk appears twice). */
@@ -67,7 +68,7 @@ export async function stageAttempts(store: EffectStore, stageKey: string): Promi
  * every production table. Empty means exactly-once held.
  */
 export async function repeatedEffects(store: EffectStore, workflowId: string): Promise<{ key: string; n: number }[]> {
-  const like = `${workflowId}/%`;
+  const like = keysLike(workflowId);
   const rows = await store.all<{ key: string; n: number }>(
     `SELECT key, COUNT(*) AS n FROM (
        SELECT key FROM production_events WHERE key LIKE ?

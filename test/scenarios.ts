@@ -17,7 +17,7 @@ import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { carePathway, moneyTransfer, orderFulfillment, productionBatch } from '../workflows';
-import { waitUntil } from './helpers';
+import { keysLike, waitUntil } from './helpers';
 import { productionLine } from './production-store';
 
 export interface Scenario {
@@ -164,7 +164,7 @@ export const scenarios: Scenario[] = [
     start: (temporal, taskQueue, workflowId, store) =>
       startOrder(temporal, taskQueue, workflowId, store, { createShipment: { kind: 'hang-after-effect', times: 1 } }),
     async whileRunning(handle, store) {
-      await waitUntil(() => store.get('SELECT id FROM shipments WHERE key = ?', [`${handle.workflowId}/${OrderStep.createShipment}`]), {
+      await waitUntil(() => store.get('SELECT id FROM shipments WHERE key LIKE ?', [keysLike(handle.workflowId, OrderStep.createShipment)]), {
         what: 'the shipment to land',
       });
       await handle.cancel();

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { TransferStep } from '../contracts/finance-steps';
 import { stepKey, serviceCall, Saga, parseOrReject } from 'steadfast/workflow';
+import { MAX_AMOUNT_CENTS } from '../contracts/money';
 
 /**
  * The schema of {@link MoneyTransferInput}, strict (an unknown key is an error): the workflow checks its input with it before any step,
@@ -25,7 +26,12 @@ export const moneyTransferInputSchema = z
     transferId: z.string().min(1, 'expected a transfer id'),
     fromAccount: z.string().min(1, 'expected the account to debit'),
     toAccount: z.string().min(1, 'expected the account to credit'),
-    amount: z.number().int('expected whole cents').positive('expected a positive amount in cents').describe('in cents'),
+    amount: z
+      .number()
+      .int('expected whole cents')
+      .positive('expected a positive amount in cents')
+      .max(MAX_AMOUNT_CENTS, `expected at most ${MAX_AMOUNT_CENTS} cents`)
+      .describe('in cents'),
     compensation: z.enum(['reverse', 'parallel']).optional(),
   })
   .strict()

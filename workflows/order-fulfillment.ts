@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { OrderStep } from '../contracts/finance-steps';
 import { stepKey, serviceCall, Saga, parseOrReject } from 'steadfast/workflow';
+import { formatCents } from '../contracts/money';
 
 /**
  * The schema of {@link OrderFulfillmentInput}, strict (an unknown key is an error): the workflow checks its input with it before any
@@ -107,7 +108,7 @@ export async function orderFulfillment(input: OrderFulfillmentInput): Promise<Or
           key: key.notify,
           recipient: order.customerEmail,
           subject: `Your order ${order.orderId} is on its way`,
-          body: `We charged ${(amount / 100).toFixed(2)} and shipped your order; tracking number ${trackingNumber}.`,
+          body: `We charged ${formatCents(amount)} and shipped your order; tracking number ${trackingNumber}.`,
         }),
       { activity: 'retractNotification', args: [{ key: stepKey(OrderStep.retractNotification), notificationKey: key.notify }] },
     );

@@ -242,6 +242,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       const failedCompensations = status === 'failed' ? (await runRecordOf(run.handle!)).failedCompensations : undefined;
       records.push({
         workflowId: run.workflowId,
+        namespace: server.namespace,
+        firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
         workflowType: run.type.name,
         plan: run.plan,
         args: run.args,

@@ -33,6 +33,7 @@ import { ok, type CommandOutput } from './commands/output';
 import { demo, server, worker, type Emit } from './commands/processes';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
+import { prune } from './commands/store';
 import { duration } from '../common/schemas';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
 import { workflowTypeJsonSchema } from '../config/workflow-type';
@@ -216,6 +217,15 @@ Every command accepts --json (one JSON document on stdout; long-running commands
       ),
     )
     .action(async (opts: { tag?: string; json?: boolean }) => print(await seed(loadCliConfig(), opts), Boolean(opts.json)));
+
+  const store = program.command('store').description('maintain the effect store (STEADFAST_STORE)');
+  store
+    .command('prune')
+    .description("remove the idempotency keys of closed runs older than an age; never a key of a run that is still open (asks Temporal)")
+    .addOption(json)
+    .requiredOption('--older-than <age>', 'an age such as "30d", "14 days", "12h"', parsedBy(duration.transform((d) => msToNumber(d)), 'an age such as "30d", "14 days" or "12h"'))
+    .option('--dry-run', 'count what would be removed; remove nothing')
+    .action(withServer((conn, opts: { olderThan: number; dryRun?: boolean }) => prune(conn, { olderThanMs: opts.olderThan, dryRun: opts.dryRun })));
 
   // ── running and operating runs ───────────────────────────────────────────────────────────
   command('start', 'start a run of a workflow type')

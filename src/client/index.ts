@@ -45,4 +45,5 @@ export { FAULT_PLAN_MEMO_KEY, type FaultPlan, type FaultSpec, type FaultKind } f
 export { FailureType, SAGA_COMPENSATION_FAILED } from '../common/failure-types';
 export type { SagaCompensationFailedDetails, CompensationRecord } from '../workflow/saga';
 export { loadConfig, ConfigError, type SteadfastConfig } from '../platform/config';
-export { runRecordOf, runRecordsOf, type RunRecord } from './run-record';
+export { runKeysOf, runRecordOf, runRecordsOf, type RunRecord } from './run-record';
+export { runKeyOf, runKeyPrefix, stepOfRunKey, type RunKeys } from '../common/idempotency-key';

@@ -24,6 +24,7 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openStore } from '../activity/store';
+import { untilStoreReady } from '../activity/store/ready';
 import type { SteadfastProject } from '../config/project';
 import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
 import { ensureSearchAttributes } from '../platform/search-attributes';
@@ -131,11 +132,23 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     );
   }
   const store = openStore(config.storeUrl);
-  const onSignal = (signal: NodeJS.Signals) => opts.onShutdown?.(signal);
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping.abort();
+    opts.onShutdown?.(signal);
+  };
+  // Before the store wait, so that a signal while the store is down ends the process cleanly.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let worker: Worker | undefined;
   try {
     const registered = await ensureSearchAttributes(connection, namespace);
-    await opts.project.prepareStore?.(store);
+    // A store that is down at start is waited for (with a log line per try), not a crash.
+    const prepared = await untilStoreReady(async () => {
+      await store.migrate([]);
+      await opts.project.prepareStore?.(store);
+    }, { location: `${store.kind} ${store.location}`, signal: stopping.signal });
+    if (!prepared) return;
     const overrides: Partial<WorkerOptions> = { identity };
     if (shutdownGraceMs !== undefined) {
       overrides.shutdownGraceTime = shutdownGraceMs;
@@ -163,8 +176,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       activityInterceptors: outerActivityInterceptors,
       overrides,
     });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     const running = worker.run();
     opts.onReady?.({
       identity,

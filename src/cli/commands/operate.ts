@@ -34,7 +34,8 @@ export function prepareStart(workflowType: string, opts: StartOptions) {
   if (opts.id !== undefined && opts.id.trim() === '') {
     throw new UsageError({ message: '--id: expected a non-empty workflow id', field: '--id', expected: 'a non-empty workflow id' });
   }
-  const workflowId = opts.id ?? `${workflowType}-${randomUUID().slice(0, 8)}`;
+  // Full length: a default id must never collide with an earlier run's (a reused id is refused at start).
+  const workflowId = opts.id ?? `${workflowType}-${randomUUID()}`;
   return { spec, input, faultPlan, workflowId };
 }
 
