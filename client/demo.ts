@@ -8,7 +8,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { prepareStore } from '../activities';
 import { openStore, type EffectStore } from '../activities/store';
-import { loadConfig } from '../platform/config';
+import { assertStoreForRemoteServer, loadConfig, plaintextConnectionWarning } from '../platform/config';
 import { installRuntime } from '../platform/runtime';
 import { openTemporal, type TemporalHandle } from '../platform/servers';
 import { workflowStartOptions } from '../workers/settings';
@@ -64,6 +64,11 @@ export async function runDemo(): Promise<number> {
   // Simulated faults show up in each run's trail; the SDK's per-attempt warnings would bury it.
   installRuntime('ERROR');
   const config = loadConfig();
+  assertStoreForRemoteServer(config);
+  const warning = plaintextConnectionWarning(config);
+  if (warning) console.warn(warning);
+  // A queue of its own: the demo's runs carry fault plans and must not reach an application's workers.
+  const taskQueue = `${config.taskQueue}-demo`;
   let interrupted = false;
   let onInterrupt: () => void = () => {};
   const interruption = new Promise<never>((_, reject) => {
@@ -92,15 +97,17 @@ export async function runDemo(): Promise<number> {
     const worker = await createWorker({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
-      taskQueue: config.taskQueue,
+      taskQueue,
       store,
+      faultInjection: true, // the demo shows recovery from injected faults
+      codecKeys: config.codecKeys,
     });
     const runTag = randomUUID().slice(0, 8);
     const failures = await worker.runUntil(async () => {
       let failed = 0;
       for (const scenario of scenarios) {
         console.log(`\n▶ ${scenario.title}`);
-        const handle = await scenario.start(temporal, config.taskQueue, runTag, effects);
+        const handle = await scenario.start(temporal, taskQueue, runTag, effects);
         console.log(`  workflow id ${handle.workflowId}`);
         let outcome: string;
         let ended: 'completed' | 'failed' | 'cancelled';

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { fetchDecodedHistory } from '../src/codec';
 import { SteadfastCompensated, SteadfastFaults } from '../workflows/search-attributes';
 import { protoCauseChain, formatChain, type CauseLink } from './failures';
 import { summarize, type RunSummary } from './runs';
@@ -71,7 +72,7 @@ export async function findFaults(
   const runs: FaultReport[] = [];
   for await (const info of client.workflow.list({ query })) {
     if (runs.length >= opts.limit) break;
-    const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
+    const history = await fetchDecodedHistory(client.workflow.getHandle(info.workflowId, info.runId));
     runs.push({ ...summarize(info), ...faultDetails(history.events ?? []) });
   }
   return { query, runs };

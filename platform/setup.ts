@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN_CACHE_DIR, SERVER_KINDS, type ServerKind } from './provision';
+import { makePrivateDir } from './private-files';
 
 /** Pinned versions. Bump together with the SDK and re-run the test suite. */
 export const PINNED = {
@@ -228,7 +229,7 @@ function usage(message: string): never {
 
 function main(): void {
   const { strict, force, methods, kinds } = parseArgs(process.argv.slice(2));
-  fs.mkdirSync(BIN_CACHE_DIR, { recursive: true });
+  makePrivateDir(BIN_CACHE_DIR);
   const manifest = readManifest();
   let failed = false;
   for (const kind of kinds) {

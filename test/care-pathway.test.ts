@@ -42,6 +42,7 @@ for (const [name, start, followUpAfter] of [
         namespace: temporal.namespace,
         taskQueue,
         store,
+        faultInjection: true,
       });
       const handle = await temporal.client.workflow.start(carePathway, {
         taskQueue,

@@ -100,8 +100,8 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
     const settled = Promise.allSettled(handles.map((h) => h.result()));
     const sampling = observer.sampleUntil(handles.map((h) => h.workflowId), settled);
 
-    const inProcess = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
-    const rescuer = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: killQueue, store });
+    const inProcess = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: true });
+    const rescuer = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: killQueue, store, faultInjection: true });
     const [results] = await Promise.all([
       inProcess.runUntil(async () => {
         await waitUntil(

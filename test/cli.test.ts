@@ -42,7 +42,7 @@ describe('steadfast CLI', function () {
   before(async function () {
     temporal = await startDevServer();
     ({ store, file: storeFile, cleanup: cleanupStore } = await tempSqliteStore());
-    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: true });
     workerRun = worker.run();
     env = {
       TEMPORAL_ADDRESS: temporal.address,
@@ -575,6 +575,7 @@ describe('steadfast CLI', function () {
         namespace: temporal.namespace,
         taskQueue: queue,
         store,
+        faultInjection: true,
         overrides: code === 'buggy' ? { workflowBundle: buggyBundle } : {},
       });
       return w.runUntil(fn);

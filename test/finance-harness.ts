@@ -69,7 +69,7 @@ export async function runFinance<I, R>(
 ): Promise<FinishedRun<R>> {
   const taskQueue = uniqueId('finance-tq');
   const workflowId = uniqueId(opts.idPrefix ?? workflow.name);
-  const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+  const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: true });
   const handle = await temporal.client.workflow.start(workflow, {
     taskQueue,
     workflowId,

@@ -34,7 +34,7 @@ describe('productionBatch on the time-skipping test server', function () {
     temporal = await startTimeSkippingServer();
     ({ store, cleanup: cleanupStore } = await tempSqliteStore());
     taskQueue = uniqueId('production-tq');
-    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: true });
     running = worker.run();
   });
 

@@ -56,7 +56,7 @@ async function recordOnTimeSkippingServer(list: Scenario[]): Promise<void> {
     await prepareStore(store);
     for (const scenario of list) {
       const taskQueue = `record-${scenario.name}`;
-      const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+      const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: true });
       const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
       await worker.runUntil(async () => {
         await scenario.whileRunning?.(handle, store);

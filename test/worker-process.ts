@@ -66,6 +66,8 @@ export class WorkerProcess {
       STEADFAST_STORE: opts.storeUrl,
       STEADFAST_WORKER_IDENTITY: opts.identity,
       STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
+      // Tests inject faults; a production worker would ignore them.
+      STEADFAST_FAULT_INJECTION: '1',
       ...(opts.crashPointsDir ? { STEADFAST_CRASH_POINTS_DIR: opts.crashPointsDir } : {}),
       ...(opts.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: opts.bundlePath } : {}),
       ...(opts.profile ? { STEADFAST_FAILOVER_PROFILE: opts.profile } : {}),

@@ -22,13 +22,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Context } from '@temporalio/activity';
 import {
-  bundleWorkflowCode,
   type ActivityInboundCallsInterceptor,
   type ActivityInterceptorsFactory,
   type InjectedSinks,
 } from '@temporalio/worker';
 import type { CrashPointSinks } from '../workflows/crash-points';
-import { WORKFLOWS_PATH, WORKFLOW_INTERCEPTOR_MODULES } from './worker';
+import { workflowBundle } from './worker';
 
 /** The prefix of every marker line. */
 export const CRASH_POINT_MARKER = 'steadfast-crash-point ';
@@ -144,10 +143,6 @@ export const CRASH_POINTS_WORKFLOW_MODULE = require.resolve('../workflows/crash-
  * Bundles the workflows with the crash-point interceptor. Write `code` to a file and pass it as
  * `STEADFAST_WORKFLOW_BUNDLE` to spare each worker process its own bundling.
  */
-export async function crashPointBundle(): Promise<{ code: string }> {
-  return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, CRASH_POINTS_WORKFLOW_MODULE],
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-  });
+export async function crashPointBundle(opts: { encodeFailures?: boolean } = {}): Promise<{ code: string }> {
+  return workflowBundle({ ...opts, extraInterceptorModules: [CRASH_POINTS_WORKFLOW_MODULE] });
 }

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
+import { touchPrivateFile } from '../../platform/private-files';
 import { KEYS_DDL } from './keys';
 import { applyOnce } from './once';
 import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
@@ -16,7 +15,8 @@ export class SqliteStore implements EffectStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly location: string) {
-    if (location !== ':memory:') fs.mkdirSync(path.dirname(location), { recursive: true });
+    // Owner-only: the file holds every effect (and SQLite gives its -wal and -shm files the same mode).
+    if (location !== ':memory:') touchPrivateFile(location);
     this.db = new Database(location);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');

@@ -10,7 +10,6 @@
  * then every process it started is stopped.
  */
 import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
@@ -19,6 +18,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { prepareStore } from '../../activities';
 import { openStore, type EffectStore } from '../../activities/store';
 import { STATE_DIR } from '../../platform/config';
+import { makePrivateDir, writePrivateFile } from '../../platform/private-files';
+import { decodeHistory, loadCodecKeys, steadfastDataConverter } from '../../src/codec';
 import { freePort, startDevServer, type TemporalHandle } from '../../platform/servers';
 import { workflowStartOptions } from '../../workers/settings';
 import { FAULT_PLAN_MEMO_KEY } from '../../workflows/fault-plan';
@@ -113,7 +114,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const log = ext.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
   const dir = path.join(STATE_DIR, 'chaos', `${stamp()}-seed${seed}`);
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const reportFile = path.resolve(options.reportFile ?? path.join(dir, 'report.html'));
   log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
 
@@ -129,7 +130,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const address = server.address;
   // The harness's own connection, not the server handle's: it must outlive a server restart.
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: server.namespace });
+  // Its worker processes inherit the codec keys from the environment; so does this client.
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: steadfastDataConverter(loadCodecKeys()) });
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
   const pool = new WorkerPool({ address, namespace: server.namespace, taskQueue, storeUrl, logDir: dir, client });
@@ -222,7 +224,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     const progress: number[] = [];
     for (const run of runs) {
       const d = await run.handle!.describe();
-      const events = (await run.handle!.fetchHistory()).events ?? [];
+      const events = (await decodeHistory(await run.handle!.fetchHistory(), client.options.loadedDataConverter.payloadCodecs)).events ?? [];
       for (const e of events) {
         if (e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes) progress.push(optionalTsToMs(e.eventTime) ?? 0);
       }
@@ -310,8 +312,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       workers,
       reportFile,
     };
-    fs.mkdirSync(path.dirname(reportFile), { recursive: true });
-    fs.writeFileSync(reportFile, renderReportHtml(report));
+    makePrivateDir(path.dirname(reportFile));
+    writePrivateFile(reportFile, renderReportHtml(report));
     return report;
   } finally {
     if (showProgress) bar.stop();

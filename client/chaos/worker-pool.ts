@@ -60,7 +60,7 @@ export class WorkerPool {
     const port = await freePort();
     const n = ++this.started;
     const logFile = path.join(this.opts.logDir, `worker-${n}.log`);
-    const log = fs.openSync(logFile, 'a');
+    const log = fs.openSync(logFile, 'a', 0o600);
     const child = spawn(process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_ENTRY], {
       cwd: PROJECT_ROOT,
       env: {
@@ -71,6 +71,8 @@ export class WorkerPool {
         STEADFAST_STORE: this.opts.storeUrl,
         STEADFAST_METRICS_PORT: String(port),
         STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
+        // The harness's runs carry fault plans; its workers must honour them.
+        STEADFAST_FAULT_INJECTION: '1',
       },
       stdio: ['ignore', log, log],
     });
