@@ -149,6 +149,12 @@ export async function demo(json: boolean): Promise<CommandOutput> {
   let exitCode: number;
   try {
     exitCode = await runDemo();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const field = /^([A-Z][A-Z0-9_]+)/.exec(err.message)?.[1] ?? 'environment';
+      throw new UsageError({ code: 'bad-setting', message: err.message, field, expected: 'a valid value (see README, Configuration)' }, { cause: err });
+    }
+    throw err;
   } finally {
     console.log = log;
   }
