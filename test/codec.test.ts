@@ -16,14 +16,13 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { seedFinance, sampleOrder } from '../activities/finance-seed';
-import type { EffectStore } from '../activities/store';
-import { startDevServer, freePort, type TemporalHandle } from '../platform/servers';
+import type { EffectStore } from 'steadfast/activity';
+import { FAULT_PLAN_MEMO_KEY, workflowStartOptions } from 'steadfast/client';
+import { startDevServer, freePort, type TemporalHandle } from '../src/platform/servers';
 import { CodecKeyError, fetchDecodedHistory, KEY_ID_METADATA, parseCodecKeys, steadfastDataConverter, type CodecKeyRing } from '../src/codec';
-import { workflowStartOptions } from '../workers/settings';
-import { createWorker, workflowBundle } from '../workers/worker';
 import { carePathway, orderFulfillment } from '../workflows';
 import { addNoteUpdate, signOffSignal } from '../workflows/care-pathway';
-import { FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
+import { referenceBundle, referenceWorker } from './reference-worker';
 import { runCli, spawnCli, type CliProcess } from './cli-process';
 import { temporalCliPath } from './dev-server-process';
 import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
@@ -92,7 +91,7 @@ describe('payload encryption (codec) on a dev server', function () {
     plain = new Client({ connection: temporal.client.connection, namespace: temporal.namespace });
     ({ store, cleanup: storeCleanup } = await tempSqliteStore());
     const fixture = await seedFinance(store, tag);
-    const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: true, codecKeys: ring1 });
+    const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, codecKeys: ring1 });
     await worker.runUntil(async () => {
       // Compensated: the carrier rejects the shipment for good, so the run fails with a message.
       order = await temporal.client.workflow.start(orderFulfillment, {
@@ -198,7 +197,7 @@ describe('payload encryption (codec) on a dev server', function () {
     for (const run of [order, care]) {
       const raw = await plain.workflow.getHandle(run.workflowId).fetchHistory();
       await Worker.runReplayHistory(
-        { workflowBundle: await workflowBundle({ encodeFailures: true }), dataConverter: steadfastDataConverter(ring1) },
+        { workflowBundle: await referenceBundle([], { encodeFailures: true }), dataConverter: steadfastDataConverter(ring1) },
         raw,
         run.workflowId,
       );
@@ -208,7 +207,7 @@ describe('payload encryption (codec) on a dev server', function () {
   it('after a rotation old runs still decode and new payloads use the new key', async function () {
     const rotatedQueue = uniqueId('codec-rotated-tq');
     const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter: steadfastDataConverter(ring2) });
-    const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: rotatedQueue, store, codecKeys: ring2 });
+    const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: rotatedQueue, store, codecKeys: ring2 });
     const fresh = await worker.runUntil(async () => {
       const handle = await client.workflow.start(carePathway, {
         taskQueue: rotatedQueue,

@@ -8,18 +8,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openStore } from '../activities/store';
-import { ConfigError, isLoopbackAddress, loadConfig, plaintextConnectionWarning, PROJECT_ROOT } from '../platform/config';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { loadWorkerProcessConfig } from '../workers/run';
-import { workflowStartOptions } from '../workers/settings';
-import { createWorker } from '../workers/worker';
+import { openStore } from 'steadfast/activity';
+import { FAULT_PLAN_MEMO_KEY, trailFromEvents, workflowStartOptions, type FaultPlan } from 'steadfast/client';
+import { ConfigError, isLoopbackAddress, loadConfig, loadWorkerProcessConfig, plaintextConnectionWarning } from 'steadfast/worker';
+import { PROJECT_ROOT } from '../src/platform/config';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { carePathway } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { runCli } from './cli-process';
 import { tempSqliteStore, uniqueId } from './helpers';
+import { referenceWorker } from './reference-worker';
 import { pgTestUrl, storeBackends } from './stores';
-import { trailFromEvents } from '../client/trail';
 
 /** A TEST-NET address (RFC 5737): not loopback, and nothing answers there. */
 const REMOTE = '203.0.113.7:7233';
@@ -40,7 +38,8 @@ describe('safe defaults', function () {
       const { store, cleanup } = await tempSqliteStore();
       try {
         const taskQueue = uniqueId('prod-tq');
-        const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+        // The tests turn fault injection on for the whole process; a production worker has it off.
+        const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store, faultInjection: false });
         const handle = await worker.runUntil(async () => {
           const h = await temporal.client.workflow.start(carePathway, {
             taskQueue,

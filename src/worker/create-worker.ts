@@ -1,0 +1,159 @@
+/**
+ * Building a worker for the user's own workflows and activities, with what Steadfast adds: its
+ * workflow interceptors (fault-plan propagation, fault recording, the failover profile), its
+ * activity interceptors (attempt reports and, when enabled, fault injection), its data converter
+ * (payload encryption when codec keys are given) and its failover settings.
+ */
+import fs from 'node:fs';
+import {
+  bundleWorkflowCode,
+  type ActivityInterceptorsFactory,
+  type BundleOptions,
+  type NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { attemptReporting } from '../activity/attempt-report';
+import { faultInjection } from '../activity/fault-injection';
+import { ENCODED_FAILURES_MARKER, FAILURE_CONVERTER_PATH, steadfastDataConverter, type CodecKeyRing } from '../codec';
+import { failoverWorkerOptions, type FailoverProfile } from '../common/failover';
+
+/** Steadfast's workflow interceptor modules, added to every bundle. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('../workflow/interceptors'),
+  require.resolve('../workflow/failover-profile'),
+];
+
+/** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
+export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
+
+/** What to bundle: the user's workflows module and any workflow interceptor modules of their own. */
+export interface WorkflowBundleSource {
+  /** Absolute path of the module that exports the workflow functions (e.g. `require.resolve('./workflows')`). */
+  workflowsPath: string;
+  /** The user's own workflow interceptor modules, added after Steadfast's. */
+  workflowInterceptorModules?: string[];
+  bundlerOptions?: WorkflowBundlerOptions;
+}
+
+const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
+
+/** How a bundle treats failures. */
+export interface BundleConverterOptions {
+  /**
+   * Encode failure messages and stack traces into payloads, so that a codec encrypts them
+   * (`encodeCommonAttributes`): needed whenever codec keys are configured.
+   */
+  encodeFailures?: boolean;
+}
+
+/**
+ * Bundles the workflow code with Steadfast's interceptor modules, once per process, source and
+ * options (bundling takes seconds; workers of one process share it).
+ */
+export function workflowBundle(
+  source: WorkflowBundleSource,
+  extraModules: string[] = [],
+  converter: BundleConverterOptions = {},
+): ReturnType<typeof bundleWorkflowCode> {
+  const modules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(source.workflowInterceptorModules ?? []), ...extraModules];
+  const cacheKey = JSON.stringify([source.workflowsPath, modules, Boolean(converter.encodeFailures)]);
+  let bundle = bundles.get(cacheKey);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: source.workflowsPath,
+      workflowInterceptorModules: modules,
+      // Only the failure converter goes into the sandbox; the payload codec runs outside it.
+      ...(converter.encodeFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
+      logger: QUIET_BUNDLER_LOGGER,
+      ...source.bundlerOptions,
+    });
+    bundles.set(cacheKey, bundle);
+  }
+  return bundle;
+}
+
+/** Options of {@link createWorker}. */
+export interface SteadfastWorkerOptions extends WorkflowBundleSource {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** The activity functions, e.g. built over the effect store by the user's `createActivities(store)`. */
+  activities?: object;
+  /** The user's activity interceptors; they run outside Steadfast's own. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
+  /**
+   * Honour fault plans (`steadfast.faults` in a run's memo): chaos runs, demos and tests only.
+   * Default: `STEADFAST_FAULT_INJECTION=1` in the environment; off otherwise, so a production
+   * worker ignores a fault plan that someone put in a memo.
+   */
+  faultInjection?: boolean;
+  /**
+   * Payload encryption keys (`loadCodecKeys()`, or `SteadfastConfig.codecKeys`): the worker
+   * encrypts what it sends with the current key, decrypts with whichever key a payload names, and
+   * encodes failure messages so that they are encrypted too.
+   */
+  codecKeys?: CodecKeyRing;
+  /** Failover settings (see `STEADFAST_FAILOVER`); default `steadfast`. */
+  failoverProfile?: FailoverProfile;
+  /** Anything else of the SDK's `WorkerOptions` (identity, sinks, tuning, a pre-built bundle). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** Thrown when a worker would run with a setting that undoes its protection. */
+export class WorkerSetupError extends Error {
+  override readonly name = 'WorkerSetupError';
+}
+
+/**
+ * With encryption on, a pre-built bundle must encode failure messages too, or workflow failures
+ * would reach the server in plain text.
+ */
+function assertBundleEncodesFailures(bundle: WorkerOptions['workflowBundle']): void {
+  if (!bundle) return;
+  const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
+  if (!code.includes(ENCODED_FAILURES_MARKER)) {
+    throw new WorkerSetupError(
+      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
+        'build it with workflowBundle(source, modules, { encodeFailures: true })',
+    );
+  }
+}
+
+/** True when the environment turns fault injection on (`STEADFAST_FAULT_INJECTION=1`). */
+export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.STEADFAST_FAULT_INJECTION?.trim().toLowerCase();
+  return v === '1' || v === 'true';
+}
+
+/**
+ * Creates (but does not run) a worker for the user's workflows and activities, with Steadfast's
+ * interceptors and failover settings.
+ *
+ * @example
+ * const worker = await createWorker({
+ *   connection, namespace: 'default', taskQueue: 'trips',
+ *   workflowsPath: require.resolve('../workflows'),
+ *   activities: createActivities(store),
+ * });
+ * await worker.run();
+ */
+export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker> {
+  const injecting = opts.faultInjection ?? faultInjectionFromEnv();
+  const steadfastActivity = injecting ? [faultInjection, attemptReporting] : [attemptReporting];
+  const encrypting = opts.codecKeys !== undefined;
+  if (encrypting) assertBundleEncodesFailures(opts.overrides?.workflowBundle);
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts, [], { encodeFailures: encrypting })),
+    activities: opts.activities,
+    dataConverter: steadfastDataConverter(opts.codecKeys),
+    interceptors: { activity: [...(opts.activityInterceptors ?? []), ...steadfastActivity] },
+    ...failoverWorkerOptions(opts.failoverProfile),
+    ...opts.overrides,
+  });
+}
