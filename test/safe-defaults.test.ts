@@ -14,7 +14,6 @@ import { ConfigError, isLoopbackAddress, loadConfig, loadWorkerProcessConfig, pl
 import { PROJECT_ROOT } from '../src/platform/config';
 import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { carePathway } from '../workflows';
-import { runCli } from './cli-process';
 import { tempSqliteStore, uniqueId } from './helpers';
 import { referenceWorker } from './reference-worker';
 import { pgTestUrl, storeBackends } from './stores';
@@ -86,10 +85,13 @@ describe('safe defaults', function () {
       assert.match(r.stderr, /STEADFAST_STORE must be set when the Temporal server is not on this machine \(203\.0\.113\.7:7233\)/);
     });
 
-    it('the demo refuses too', async function () {
-      const r = await runCli(['demo', '--json'], { TEMPORAL_ADDRESS: REMOTE, STEADFAST_STORE: undefined });
-      assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stdout + r.stderr, /STEADFAST_STORE must be set/);
+    it('the demo refuses too', function () {
+      const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: REMOTE };
+      delete env.STEADFAST_STORE;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('client', 'demo.ts')], { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      assert.notEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /STEADFAST_STORE must be set when the Temporal server is not on this machine/);
+      assert.doesNotMatch(r.stdout, /Connecting to/, 'it refuses before it connects');
     });
 
     it('loopback addresses are local; a remote one without TLS is warned about', function () {
