@@ -2,8 +2,9 @@
  * `productionBatch` under chaos: a short line (2 batches, 2 stages of 6 units at 50 ms a unit,
  * checkpointed every 2 units), so a run takes a few seconds and a chaos run stays bounded, while a
  * worker kill can still land in the middle of a heartbeating stage and be resumed from its
- * checkpoint. No continue-as-new: 2 batches stay under `batchesPerRun` (the harness reads the
- * history of a run's last execution only).
+ * checkpoint. Every other line continues as new after each batch (`batchesPerRun` 1): the harness
+ * reads every run of the chain, and the check wants the chain as long as the batches call for, every
+ * run but the last ended by continue-as-new, and the effects of all runs exactly once.
  *
  * Faults may hit every activity, `releaseMaterials` (the undo of a failed batch) included: a lost
  * reply or a hang there is where a double release would show. One run in two meets planted defects
@@ -61,7 +62,7 @@ export function predictProduction(input: ProductionBatchInput, world: Production
   const maxReworks = input.maxReworks ?? 2;
   const events = new Map<string, string>();
   const units = new Map<string, number>();
-  const tally = { batches: input.batches, completed: 0, scrapped: 0, reworks: 0, unitsProduced: 0, runs: 1 };
+  const tally = { batches: input.batches, completed: 0, scrapped: 0, reworks: 0, unitsProduced: 0, runs: runsOf(input) };
   for (let batch = 1; batch <= input.batches; batch++) {
     const k = (step: string) => `batch-${batch}/${step}`;
     let passesLeft = world.defects?.batch === batch ? world.defects.reworkPasses : 0;
@@ -103,6 +104,11 @@ export function predictProduction(input: ProductionBatchInput, world: Production
     }
   }
   return { expected: { status: 'completed' }, events, units, tally };
+}
+
+/** How many runs a line that completes takes: it continues as new after every `batchesPerRun` batches. */
+function runsOf(input: ProductionBatchInput): number {
+  return Math.max(1, Math.ceil(input.batches / (input.batchesPerRun ?? 10)));
 }
 
 const inputOf = (run: ChaosRunDraw) => run.args[0] as ProductionBatchInput;
@@ -160,6 +166,14 @@ async function checkProduction(store: EffectStore, run: RunRecord): Promise<stri
   );
   for (const k of keyless) problems.push(`${run.workflowId}: effect ${k.key} has no idempotency record`);
 
+  if (run.status === 'completed' && run.runs) {
+    // The chain, across runs: as many runs as the batches call for, all but the last continued as new.
+    const statuses = run.runs.map((r) => r.status);
+    const expected = [...Array<string>(runsOf(inputOf(run)) - 1).fill('continued_as_new'), 'completed'];
+    if (JSON.stringify(statuses) !== JSON.stringify(expected)) {
+      problems.push(`${run.workflowId}: runs [${statuses.join(', ')}], expected [${expected.join(', ')}]`);
+    }
+  }
   if (run.status === 'completed' && want.tally) {
     // Only the tally's fields, in one order: the result also carries the line id.
     const fields = Object.keys(want.tally).sort();
@@ -173,9 +187,12 @@ async function checkProduction(store: EffectStore, run: RunRecord): Promise<stri
 export const productionBatchChaos: ChaosWorkflowType = {
   name: 'productionBatch',
   faultableActivities: ['reserveMaterials', 'runStage', 'inspectBatch', 'reworkBatch', 'recordBatch', 'releaseMaterials'],
-  draw({ workflowId, rng }) {
+  draw({ workflowId, index, rng }) {
     const input: ProductionBatchInput = {
       lineId: workflowId,
+      // Every other line continues as new after each batch; taken from the index, not the rng, so
+      // that a seed draws the same runs as before.
+      batchesPerRun: Math.floor(index / 4) % 2 === 0 ? 1 : 10,
       product: rng.pick(['gearbox', 'pump', 'valve']),
       batches: 2,
       unitsPerBatch: 6,

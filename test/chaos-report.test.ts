@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { isCI } from './helpers';
 import { computeMetrics, type FaultRecord } from '../src/chaos/metrics';
 import { ChaosOptionsSchema } from '../src/chaos/options';
 import { outcomesByType, type ChaosReport } from '../src/chaos/report';
@@ -67,7 +68,7 @@ function syntheticReport(): ChaosReport {
       { name: 'effects exactly once', holds: true, checked: 10, violations: [] },
     ],
     passed: false,
-    kills: [{ at: start + 6_000, pid: 123, workerIdentity: '123@host' }],
+    kills: [{ at: start + 6_000, pid: 123, workerIdentity: '123@host', noticed: 1 }],
     serverRestarts: [],
     workers: [{ identity: '123@host', pid: 123, killed: true, counters: { temporal_activity_execution_failed: 3 } }],
   };
@@ -80,7 +81,7 @@ describe('chaos HTML report in headless Chromium', function () {
   before(function () {
     if (!fs.existsSync(CHROMIUM)) {
       // CI installs Debian's chromium (.ci/run); elsewhere say how, rather than fail obscurely.
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install chromium`);
+      if (isCI()) throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install chromium`);
       console.warn(`      skipped: no ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
       this.skip();
     }

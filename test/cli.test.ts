@@ -321,9 +321,16 @@ describe('steadfast CLI', function () {
       assert.equal(completed.json.query, "(ExecutionStatus = 'Completed') AND WorkflowType = 'carePathway'");
       assert.ok(completed.json.runs.every((run: Json) => run.status === 'COMPLETED'));
 
-      const failedOrCancelled = await cliJson('list', '--status', 'failed,cancelled');
-      const ids = failedOrCancelled.json.runs.map((run: Json) => run.workflowId);
-      assert.ok(ids.includes(failedId) && ids.includes(cancelledId), ids.join(', '));
+      // The positive case first (both closed runs indexed), then the absence of the completed one.
+      const failedOrCancelled = await waitUntil(
+        async () => {
+          const r = await cliJson('list', '--status', 'failed,cancelled');
+          const listed: string[] = r.json.runs?.map((run: Json) => run.workflowId) ?? [];
+          return listed.includes(failedId) && listed.includes(cancelledId) ? r : undefined;
+        },
+        { what: 'the failed and the cancelled run in the visibility index' },
+      );
+      const ids: string[] = failedOrCancelled.json.runs.map((run: Json) => run.workflowId);
       assert.ok(!ids.includes(retriedId));
 
       const badType = await cliJson('list', '--type', 'nope');
@@ -344,6 +351,16 @@ describe('steadfast CLI', function () {
       });
       await assert.rejects(timingOut.result(), WorkflowFailedError);
 
+      // The untroubled runs must be in the visibility index, closed, before their absence from
+      // `faults` means anything.
+      await waitUntil(
+        async () => {
+          const listed = await cliJson('list', '--status', 'completed,cancelled');
+          const closed = new Map<string, string>(listed.json.runs?.map((run: Json) => [run.workflowId, run.status]) ?? []);
+          return closed.get(cleanId) === 'COMPLETED' && closed.get(cancelledId) === 'CANCELLED';
+        },
+        { what: 'the clean and the cancelled run, closed, in the visibility index' },
+      );
       const r = await waitUntil(
         async () => {
           const found = await cliJson('faults', '--since', '1h');
@@ -554,7 +571,10 @@ describe('steadfast CLI', function () {
         ],
       );
       const firstRun = await temporal.client.workflow.getHandle(workflowId, started.json.runId).describe();
-      assert.notEqual(firstRun.raw.workflowExecutionInfo?.firstRunId, started.json.runId, 'the line continued as new once');
+      const firstRunId = firstRun.raw.workflowExecutionInfo?.firstRunId;
+      assert.equal(typeof firstRunId, 'string');
+      assert.equal(typeof started.json.runId, 'string');
+      assert.notEqual(firstRunId, started.json.runId, 'the line continued as new once');
     });
   });
 
@@ -600,6 +620,8 @@ describe('steadfast CLI', function () {
       assert.equal(r.to, 'last-good');
       assert.equal(r.firstFailure.type, 'WorkflowExecutionFailed');
       assert.equal(r.reapplied, 'signals');
+      assert.equal(typeof r.newRunId, 'string');
+      assert.equal(typeof r.runId, 'string');
       assert.notEqual(r.newRunId, r.runId);
       assert.match(reset.stderr, /^✔ reset .* to event \d+: new run /m);
       assert.equal(result.code, 0, result.stderr);

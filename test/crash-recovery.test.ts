@@ -148,9 +148,13 @@ describe('crash recovery with real worker processes on the dev server', function
       },
       { what: 'a checkpoint of 15 units', intervalMs: 50 },
     );
-    await kill(workers, pending.identity);
+    // Mid-way: the checkpoint the server holds is below the stage's total when the worker dies.
+    assert.ok(pending.checkpoint.unitsDone < units, `the stage was mid-way at the kill: ${JSON.stringify(pending.checkpoint)}`);
+    const survivor = await kill(workers, pending.identity);
 
     await assertWholeRun(handle, units);
+    const machining = await startedBy(handle, '/batch-1/stage-machining');
+    assert.deepEqual(machining.started, [{ attempt: 2, identity: survivor.identity }], 'the retry ran on the survivor');
     const attempts = await stageAttempts(h.store, `${handle.workflowId}/batch-1/stage-machining`);
     assert.equal(attempts.length, 2, `two attempts: ${JSON.stringify(attempts)}`);
     const [first, second] = attempts;

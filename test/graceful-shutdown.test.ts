@@ -83,9 +83,16 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
     const committed = await stageChunks(h.store, machiningKey);
     assert.equal(committed.at(-1)![1], cut.units_to, 'every unit it reported is committed, and no more');
 
-    h.spawn(taskQueue, 'second');
+    const second = h.spawn(taskQueue, 'second');
     const result = await handle.result();
     assert.equal(result.completed, 1);
+    // The stage's retry ran on the next worker, by its identity in the history.
+    const events = await historyEvents(handle);
+    const machining = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runStage');
+    assert.ok(machining, 'the first stage was scheduled');
+    const retry = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(machining.eventId));
+    assert.ok(retry, 'the first stage started');
+    assert.deepEqual([retry.activityTaskStartedEventAttributes!.attempt, retry.activityTaskStartedEventAttributes!.identity], [2, second.identity]);
     const attempts = await stageAttempts(h.store, machiningKey);
     assert.equal(attempts.length, 2, JSON.stringify(attempts));
     assert.ok(attempts[1].units_from > 0 && attempts[1].units_from <= cut.units_to, `resumed from the checkpoint: ${JSON.stringify(attempts)}`);

@@ -10,6 +10,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { openStore, type EffectStore } from '../src/activity/store';
 import { prepareStore } from '../activities';
 
+/**
+ * Whether the tests run in CI: `CI` is set to anything but empty, `0` or `false` (`CI=true` from
+ * .ci/run and most CI services, `CI=1` from others). In CI, a test that lacks a service CI provides
+ * fails instead of skipping.
+ */
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
 /** A unique id for a workflow or task queue, from a readable prefix. */
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;

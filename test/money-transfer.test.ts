@@ -37,16 +37,23 @@ describe('moneyTransfer on the time-skipping server', function () {
   let cleanup: () => Promise<void>;
   let f: FinanceFixture;
 
-  beforeEach(async function () {
-    ({ store, cleanup } = await tempSqliteStore());
-    f = await seedFinance(store);
-  });
-  afterEach(async function () {
-    // Whatever the case did, money is conserved: checked here for every test.
-    const total = Object.values(await balances(store)).reduce((a, b) => a + b, 0);
-    assert.equal(total, f.seededTotal, 'the sum of all balances changed');
-    await cleanup?.();
-  });
+  /**
+   * A case on a fresh seeded store. Whatever the case did, money is conserved: checked inside the
+   * case, so a failure names it; the store is removed whatever happens.
+   */
+  function itConserves(title: string, body: (this: Mocha.Context) => Promise<void>): void {
+    it(title, async function () {
+      ({ store, cleanup } = await tempSqliteStore());
+      try {
+        f = await seedFinance(store);
+        await body.call(this);
+        const total = Object.values(await balances(store)).reduce((a, b) => a + b, 0);
+        assert.equal(total, f.seededTotal, 'the sum of all balances changed');
+      } finally {
+        await cleanup();
+      }
+    });
+  }
 
   function transfer(overrides: Partial<MoneyTransferInput> = {}): MoneyTransferInput {
     return { transferId: 'tx-77', fromAccount: f.accounts.alice, toAccount: f.accounts.bob, amount: AMOUNT, ...overrides };
@@ -63,7 +70,7 @@ describe('moneyTransfer on the time-skipping server', function () {
     );
   }
 
-  it('moves the money: withdraw, then deposit, nothing in transit', async function () {
+  itConserves('moves the money: withdraw, then deposit, nothing in transit', async function () {
     const r = await run(transfer());
     assert.ok(r.result, String(r.error));
     assert.deepEqual(r.steps, ['withdraw', 'deposit']);
@@ -149,7 +156,7 @@ describe('moneyTransfer on the time-skipping server', function () {
   ];
 
   for (const c of reversed) {
-    it(`${c.title}; money conserved`, async function () {
+    itConserves(`${c.title}; money conserved`, async function () {
       const r = await run(transfer(c.input?.(f)), { faults: c.faults });
       assert.ok(r.error instanceof WorkflowFailedError, `expected the transfer to fail, got ${JSON.stringify(r.result)}`);
       assert.deepEqual(r.compensations, c.compensations);
@@ -159,7 +166,7 @@ describe('moneyTransfer on the time-skipping server', function () {
     });
   }
 
-  it('a reversal that fails for good is reported with the original failure; the money waits in clearing', async function () {
+  itConserves('a reversal that fails for good is reported with the original failure; the money waits in clearing', async function () {
     const r = await run(transfer(), { faults: { deposit: { kind: 'permanent' }, reverseWithdrawal: { kind: 'permanent' } } });
     assert.ok(r.error instanceof WorkflowFailedError && r.error.cause instanceof ApplicationFailure);
     assert.equal(r.error.cause.type, SAGA_COMPENSATION_FAILED);
@@ -175,7 +182,7 @@ describe('moneyTransfer on the time-skipping server', function () {
     // A cancelled attempt that still hangs holds the time-skipping clock until its timeout: own server.
     const own = timeSkippingServerForSuite();
 
-    it('cancelling after the deposit landed, before its reply, reverses both halves and ends cancelled', async function () {
+    itConserves('cancelling after the deposit landed, before its reply, reverses both halves and ends cancelled', async function () {
       const r = await run(transfer(), {
         faults: { deposit: { kind: 'hang-after-effect', times: 1 } },
         whileRunning: cancelOnceLanded(store, 'bank_ledger', TransferStep.deposit),

@@ -28,6 +28,20 @@ import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type W
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
+/** The workflow id the recorder gives a scenario's run. */
+export function recordedWorkflowId(scenarioName: string): string {
+  return `recorded-${scenarioName}`;
+}
+
+/**
+ * The workflow id of a recorded history file (the file does not hold it): its scenario's, from the
+ * name, without the `-runN` of a continued run or the `-before-…` of a history kept from before a
+ * patch.
+ */
+export function workflowIdOfHistoryFile(file: string): string {
+  return recordedWorkflowId(path.basename(file).replace(/(-before-[a-z-]+)?(-run\d+)?\.json$/, ''));
+}
+
 /** Writes the history of every run of the handle's chain (following continue-as-new). */
 async function writeHistories(temporal: TemporalHandle, scenario: Scenario, handle: WorkflowHandle): Promise<void> {
   const desc = await temporal.client.workflow.getHandle(handle.workflowId).describe();
@@ -57,7 +71,7 @@ async function recordOnTimeSkippingServer(list: Scenario[]): Promise<void> {
     for (const scenario of list) {
       const taskQueue = `record-${scenario.name}`;
       const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
-      const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
+      const handle = await scenario.start(temporal, taskQueue, recordedWorkflowId(scenario.name), store);
       await worker.runUntil(async () => {
         await scenario.whileRunning?.(handle, store);
         await handle.result().catch(() => undefined);
@@ -94,7 +108,7 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
         });
       let workers: WorkerProcess[] = [spawn(), spawn()];
       await Promise.all(workers.map((w) => w.ready));
-      const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
+      const handle = await scenario.start(temporal, taskQueue, recordedWorkflowId(scenario.name), store);
       for (let kill = 0; kill < scenario.crash!.length; kill++) {
         const held = await firstMarker(workers, (m) => m.held && m.workflowId === handle.workflowId, 60_000);
         const victim = workers.find((w) => w.identity === held.identity)!;

@@ -8,13 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { EffectStore } from '../src/activity/store';
 import { freePort } from '../src/platform/servers';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { DevServerProcess } from './dev-server-process';
-import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { productionEffects, repeatedEffects, stageChunks } from './production-store';
 import { killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
 
@@ -80,15 +82,18 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
       ),
     );
 
-    // Kill the server while every line is inside its first stage.
-    await waitUntil(
+    // Kill the server while every line is inside its first stage: each has processed a chunk of it,
+    // and none has processed all six (the checkpoints are below the total before the kill).
+    const before = await waitUntil(
       async () => {
         const counts = await Promise.all(handles.map(async (h) => (await stageChunks(store, `${h.workflowId}/batch-1/stage-cutting`)).length));
-        return counts.every((n) => n >= 1);
+        return counts.every((n) => n >= 1) ? counts : undefined;
       },
-      { what: 'every line inside its first stage' },
+      { what: 'every line inside its first stage', intervalMs: 20 },
     );
+    const killedAt = Date.now();
     assert.deepEqual(await server.kill('SIGKILL'), { code: null, signal: 'SIGKILL' });
+    assert.ok(before.every((n) => n < 6), `every line was mid-stage before the kill: ${before.join(', ')} of 6 chunks`);
     const atKill = await Promise.all(handles.map((h) => productionEffects(store, h.workflowId)));
     assert.ok(
       atKill.every((effects) => !effects.some((e) => e.step === 'batch-2/record')),
@@ -111,6 +116,18 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
       });
     }
     for (const h of handles) {
+      // The server recorded the first stage's completion only after the kill: the stage was open
+      // on the server when it died, so the outage really interrupted it.
+      const firstRun = client.workflow.getHandle(h.workflowId, h.firstExecutionRunId);
+      const events = await historyEvents(firstRun);
+      const cutting = events.find((e) => {
+        const input = e.activityTaskScheduledEventAttributes?.input?.payloads?.[0];
+        return input && defaultPayloadConverter.fromPayload<{ key?: string }>(input).key?.endsWith('/batch-1/stage-cutting');
+      });
+      assert.ok(cutting, 'the first stage was scheduled');
+      const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(cutting.eventId));
+      assert.ok(completed, 'the first stage completed');
+      assert.ok(optionalTsToMs(completed.eventTime)! > killedAt, `${h.workflowId}: the first stage completed after the kill`);
       assert.deepEqual(await repeatedEffects(store, h.workflowId), [], 'no effect applied twice');
       assert.deepEqual(
         (await productionEffects(store, h.workflowId)).map((e) => e.step),

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { prepareStore } from '../activities';
 import { openStore, type EffectStore } from '../src/activity/store';
-import { tempSqliteStore } from './helpers';
+import { isCI, tempSqliteStore } from './helpers';
 
 /** A throwaway store and how to remove it. */
 export interface TempStore {
@@ -52,7 +52,7 @@ const postgres: StoreBackend = {
   require(ctx) {
     if (pgTestUrl()) return;
     const reason = 'STEADFAST_TEST_PG_URL is not set (start one with: eval "$(.ci/postgres start)")';
-    if (process.env.CI === 'true') throw new Error(`CI=true, so the PostgreSQL tests must run, but ${reason}`);
+    if (isCI()) throw new Error(`CI=${process.env.CI}, so the PostgreSQL tests must run, but ${reason}`);
     if (!skipNoticePrinted) console.log(`      (skipping PostgreSQL tests: ${reason})`);
     skipNoticePrinted = true;
     ctx.skip();

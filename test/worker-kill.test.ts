@@ -18,7 +18,8 @@ import { orderFulfillment } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import { PROJECT_ROOT } from '../src/platform/config';
-import { uniqueId, waitUntil } from './helpers';
+import { workflowStartOptions } from '../src/common/failover';
+import { historyEvents, uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
 import { killAllWorkers, spawnWorker } from './worker-process';
 
@@ -71,12 +72,22 @@ for (const backend of storeBackends) {
           },
         ],
         memo: { [FAULT_PLAN_MEMO_KEY]: faults },
+        ...workflowStartOptions(),
       });
       const chargeKey = `${workflowId}/${OrderStep.chargePayment}`;
       await waitUntil(() => store.get('SELECT id FROM bank_ledger WHERE key = ?', [chargeKey]), {
         timeoutMs: 60_000,
         what: 'the charge to commit',
       });
+      // The kill lands mid-attempt: the server still has attempt 1 running on the first worker.
+      const running = await waitUntil(
+        async () =>
+          (await handle.describe()).raw.pendingActivities?.find(
+            (a) => a.activityType?.name === 'chargePayment' && a.lastWorkerIdentity === first.identity,
+          ),
+        { what: 'the charge running on the first worker' },
+      );
+      assert.deepEqual([running.attempt, running.lastStartedTime !== null && running.lastStartedTime !== undefined], [1, true]);
       first.kill('SIGKILL');
       assert.equal((await first.exited).signal, 'SIGKILL');
 
@@ -101,6 +112,18 @@ for (const backend of storeBackends) {
       assert.equal((await balances(store))[f.accounts.bob], 50_000 - 2 * 4_999);
       const charge = (await trailOf(handle)).find((s) => s.name === 'chargePayment');
       assert.deepEqual([charge?.outcome, charge?.attempts], ['completed', 2], 'the second attempt got the recorded result');
+      // The retry ran on the survivor: the history's last attempt of the charge names the second
+      // worker, and what it retried after was a timeout (the first attempt never replied), not a
+      // failure the first worker reported before it died.
+      const events = await historyEvents(handle);
+      const chargeScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment');
+      assert.ok(chargeScheduled, 'the charge was scheduled');
+      const chargeStarted = events.find(
+        (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(chargeScheduled.eventId),
+      )?.activityTaskStartedEventAttributes;
+      assert.ok(chargeStarted, 'the charge started');
+      assert.deepEqual([chargeStarted.attempt, chargeStarted.identity], [2, second.identity], 'attempt 2 ran on the second worker');
+      assert.ok(chargeStarted.lastFailure?.timeoutFailureInfo, `attempt 1 timed out: ${JSON.stringify(chargeStarted.lastFailure)}`);
       const report = await verifyStore(store, { runs: [await runRecordOf(handle)] });
       assert.deepEqual(report.violations, []);
 

@@ -48,7 +48,9 @@ export class AttemptObserver {
     for (const p of d.pendingActivities ?? []) {
       const activityId = p.activityId ?? '?';
       const attempt = p.attempt ?? 1;
-      const key = (n: number) => `${workflowId}/${activityId}#${n}`;
+      // Activity ids start again at 1 in each run of a chain that continued as new.
+      const runId = d.workflowExecutionInfo?.execution?.runId ?? undefined;
+      const key = (n: number) => `${workflowId}/${runId}/${activityId}#${n}`;
       const identity = p.lastWorkerIdentity || undefined;
       if (p.state === PENDING_ACTIVITY_STATE_STARTED) {
         const at = tsMs(p.lastStartedTime);
@@ -70,6 +72,7 @@ export class AttemptObserver {
         failureType?.startsWith('timeout:') || (stamped !== undefined && start !== undefined && stamped < start.at) ? undefined : stamped;
       this.found.set(key(failed), {
         workflowId,
+        runId,
         activityId,
         activityType: p.activityType?.name ?? '?',
         attempt: failed,

@@ -43,6 +43,8 @@ export interface KillRecord {
  */
 export interface AttemptFailure {
   workflowId: string;
+  /** The run of the chain the attempt belongs to, when known. */
+  runId?: string;
   activityId: string;
   activityType: string;
   attempt: number;
@@ -126,6 +128,8 @@ function kindOfFailureType(type: string | undefined): ObservedFaultKind {
 /** Inputs of {@link extractFaultRecords} besides the history. */
 export interface ExtractOptions {
   workflowId: string;
+  /** The run whose history this is, for a chain that continued as new (its activity ids restart). */
+  runId?: string;
   workflowType?: string;
   /** Whether this run reached its correct terminal state (decided by the harness). */
   outcomeCorrect: boolean;
@@ -215,7 +219,8 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
   // Every failed attempt of every step: the observer's, then what only the history shows.
   const failures = new Map<string, AttemptFailure>();
   for (const f of opts.attemptFailures) {
-    if (f.workflowId === opts.workflowId) failures.set(`${f.activityId}#${f.attempt}`, f);
+    const sameRun = opts.runId === undefined || f.runId === undefined || f.runId === opts.runId;
+    if (f.workflowId === opts.workflowId && sameRun) failures.set(`${f.activityId}#${f.attempt}`, f);
   }
   for (const step of steps.values()) {
     const common = { workflowId: opts.workflowId, activityId: step.activityId, activityType: step.activityType };
@@ -289,17 +294,14 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
 }
 
 /**
- * One record per kill that no run noticed (the worker was idle, or its work had finished): the
- * fault was injected all the same and counts. Such a kill is tolerated when every run was correct.
+ * How many fault records each kill caused: the interruptions the server noticed (an attempt or a
+ * workflow task that timed out on the killed worker). A kill that interrupted nothing (the worker
+ * was idle, or its work had finished) is injected all the same, but it is not a fault: nothing had
+ * to recover from it, so it makes no record and counts 0 here.
  */
-export function unnoticedKillRecords(
-  kills: readonly KillRecord[],
-  records: readonly FaultRecord[],
-  allRunsCorrect: boolean,
-): FaultRecord[] {
-  const noticed = new Set(records.filter((r) => r.kind === 'worker-kill').map((r) => r.injectedAt));
-  return kills
-    .filter((k) => !noticed.has(k.at))
-    .map((k) => ({ kind: 'worker-kill', step: `worker ${k.workerIdentity} (idle)`, injectedAt: k.at, outcomeCorrect: allRunsCorrect }));
+export function killsNoticed(kills: readonly KillRecord[], records: readonly FaultRecord[]): Array<KillRecord & { noticed: number }> {
+  return kills.map((k) => ({
+    ...k,
+    noticed: records.filter((r) => r.kind === 'worker-kill' && r.injectedAt === k.at).length,
+  }));
 }
-

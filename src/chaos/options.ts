@@ -12,7 +12,7 @@ const rate = (name: string) =>
 export const ChaosOptionsSchema = z
   .object({
     /** How many workflow runs to start. */
-    workflows: z.int().min(1).max(500).default(10),
+    workflows: z.int().min(1).max(5_000).default(10),
     /** Workflow types to run, round-robin (each must be under chaos in the project); default all of them. */
     types: z.array(z.string().min(1)).min(1).optional(),
     /** Per activity call of a run: probability of each injected fault (sum ≤ 1). */
@@ -31,8 +31,8 @@ export const ChaosOptionsSchema = z
     /** Worker processes to run at once. */
     workers: z.int().min(1).max(8).default(2),
     /** Worker SIGKILLs, at seeded-random moments within `killWindowSeconds` of the start. */
-    kills: z.int().min(0).max(20).default(1),
-    killWindowSeconds: z.number().positive().max(600).default(8),
+    kills: z.int().min(0).max(2_000).default(1),
+    killWindowSeconds: z.number().positive().max(7_200).default(8),
     /** Start a replacement for each killed worker (a supervisor's job in production). */
     respawn: z.boolean().default(true),
     /** Restart the Temporal server once, at a seeded-random moment within the kill window. */
@@ -40,7 +40,7 @@ export const ChaosOptionsSchema = z
     /** Seed of every random choice; printed, so a run can be repeated. Random when absent. */
     seed: z.int().min(0).max(2 ** 31 - 1).optional(),
     /** Hard limit of the whole run; runs still open then count as not terminal. */
-    timeLimitSeconds: z.number().positive().max(3_600).default(300),
+    timeLimitSeconds: z.number().positive().max(14_400).default(300),
     /** Where to write the HTML report; default `.steadfast/chaos/<stamp>-seed<seed>/report.html`. */
     reportFile: z.string().min(1).optional(),
     /** Effect store URL for this run; default a fresh SQLite file in the run's directory. */

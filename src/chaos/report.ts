@@ -49,7 +49,11 @@ export interface ChaosReport {
   invariants: InvariantVerdict[];
   /** True when every invariant holds. */
   passed: boolean;
-  kills: KillRecord[];
+  /**
+   * Every kill the harness made, with the number of fault records it caused (`noticed`): 0 for a
+   * kill that interrupted nothing, which is no fault.
+   */
+  kills: Array<KillRecord & { noticed: number }>;
   serverRestarts: ServerRestartRecord[];
   workers: WorkerSummary[];
   reportFile?: string;
@@ -79,7 +83,7 @@ export function formatSummary(r: ChaosReport): string {
   const m = r.metrics;
   const lines = [
     `chaos run, seed ${r.seed}: ${r.runs.length} runs of ${Object.keys(r.outcomesByType).join(', ')} on ${r.options.workers} workers, ` +
-      `${r.kills.length} kill(s)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}, ` +
+      `${r.kills.length} kill(s) (${r.kills.filter((k) => k.noticed > 0).length} noticed by the server)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}, ` +
       `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s`,
     '',
     `  faults            ${m.faults}  (${Object.entries(m.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`,

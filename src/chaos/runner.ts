@@ -17,14 +17,14 @@ import { temporal } from '@temporalio/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadProject } from '../config/load';
 import { openStore, type EffectStore } from '../activity/store';
-import { decodeHistory, loadCodecKeys, steadfastDataConverter } from '../codec';
+import { fetchDecodedHistory, loadCodecKeys, steadfastDataConverter } from '../codec';
 import { STATE_DIR } from '../platform/config';
 import { makePrivateDir, writePrivateFile } from '../platform/private-files';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
 import { workflowStartOptions } from '../common/failover';
 import { FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
 import { AttemptObserver } from './attempt-observer';
-import { extractFaultRecords, failureTypeOf, unnoticedKillRecords } from './fault-records';
+import { extractFaultRecords, failureTypeOf, killsNoticed } from './fault-records';
 import { runRecordOf } from '../client/run-record';
 import { checkInvariants, defaultInvariants, type InvariantCheck } from './invariants';
 import { computeMetrics, type FaultRecord } from './metrics';
@@ -224,8 +224,10 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     const progress: number[] = [];
     for (const run of runs) {
       const d = await run.handle!.describe();
-      const events = (await decodeHistory(await run.handle!.fetchHistory(), client.options.loadedDataConverter.payloadCodecs)).events ?? [];
-      for (const e of events) {
+      // Every run of the chain, from the first: a line that continued as new is checked across runs.
+      const chain = await runChain(client, run.workflowId, d.raw.workflowExecutionInfo?.firstRunId || d.runId);
+      const events = chain.at(-1)?.events ?? [];
+      for (const e of chain.flatMap((r) => r.events)) {
         if (e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes) progress.push(optionalTsToMs(e.eventTime) ?? 0);
       }
       const closing = events[events.length - 1];
@@ -251,23 +253,26 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         failureType,
         failedCompensations,
         result,
-        startedAt: d.startTime.getTime(),
+        startedAt: optionalTsToMs(chain[0]?.events[0]?.eventTime) ?? d.startTime.getTime(),
         closedAt: d.closeTime?.getTime(),
         outcomeCorrect,
+        runs: chain.map((r) => ({ runId: r.runId, status: r.status })),
       });
-      faults.push(
-        ...extractFaultRecords(events, {
-          workflowId: run.workflowId,
-          workflowType: run.type.name,
-          outcomeCorrect,
-          kills: pool.kills,
-          attemptFailures: observer.failures(),
-          businessRejections: run.type.businessRejections,
-        }),
-      );
+      for (const r of chain) {
+        faults.push(
+          ...extractFaultRecords(r.events, {
+            workflowId: run.workflowId,
+            runId: r.runId,
+            workflowType: run.type.name,
+            outcomeCorrect,
+            kills: pool.kills,
+            attemptFailures: observer.failures(),
+            businessRejections: run.type.businessRejections,
+          }),
+        );
+      }
     }
     const allCorrect = records.every((r) => r.outcomeCorrect);
-    faults.push(...unnoticedKillRecords(pool.kills, faults, allCorrect));
     faults.push(
       ...restarts.map((r) => ({
         kind: 'server-restart' as const,
@@ -308,7 +313,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       metrics: computeMetrics(faults, window),
       invariants,
       passed: invariants.every((v) => v.holds),
-      kills: pool.kills,
+      kills: killsNoticed(pool.kills, faults),
       serverRestarts: restarts,
       workers,
       reportFile,
@@ -323,6 +328,35 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     await connection.close().catch(() => undefined);
     await server?.close().catch((err) => log(`chaos: stopping the server failed: ${(err as Error).message}`));
   }
+}
+
+/**
+ * The histories of every run of a workflow's chain, from its first run, following continue-as-new.
+ * A run's status is how its history ends (`continued_as_new`, `completed`, `failed`, …, or `running`).
+ */
+async function runChain(client: Client, workflowId: string, firstRunId: string | undefined) {
+  const chain: Array<{ runId: string; status: string; events: temporal.api.history.v1.IHistoryEvent[] }> = [];
+  let runId = firstRunId;
+  while (runId && chain.length < 1_000) {
+    // Decrypted with the harness's codec (its workers inherit the same keys).
+    const events = (await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId))).events ?? [];
+    const last = events.at(-1);
+    const next = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    chain.push({ runId, status: closingStatus(last), events });
+    runId = next;
+  }
+  return chain;
+}
+
+function closingStatus(e: temporal.api.history.v1.IHistoryEvent | undefined): string {
+  if (!e) return 'running';
+  if (e.workflowExecutionContinuedAsNewEventAttributes) return 'continued_as_new';
+  if (e.workflowExecutionCompletedEventAttributes) return 'completed';
+  if (e.workflowExecutionFailedEventAttributes) return 'failed';
+  if (e.workflowExecutionCanceledEventAttributes) return 'canceled';
+  if (e.workflowExecutionTerminatedEventAttributes) return 'terminated';
+  if (e.workflowExecutionTimedOutEventAttributes) return 'timed_out';
+  return 'running';
 }
 
 async function scrapeInto(w: WorkerProcess, into: Map<string, Record<string, number>>): Promise<void> {

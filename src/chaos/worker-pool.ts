@@ -59,8 +59,11 @@ export class WorkerPool {
     return this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
   }
 
-  /** Starts one worker and waits until the server sees it polling. */
-  async start(readyTimeoutMs = 60_000): Promise<WorkerProcess> {
+  /**
+   * Starts one worker and waits until the server sees it polling. The deadline is generous: on a
+   * loaded 2-core machine a worker process (tsx, the bundle, the native runtime) takes over a minute.
+   */
+  async start(readyTimeoutMs = 300_000): Promise<WorkerProcess> {
     const port = await freePort();
     const n = ++this.started;
     const logFile = path.join(this.opts.logDir, `worker-${n}.log`);

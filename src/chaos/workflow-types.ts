@@ -40,6 +40,11 @@ export interface RunRecord extends ChaosRunDraw {
   closedAt?: number;
   /** True when the run reached its expected terminal state. */
   outcomeCorrect: boolean;
+  /**
+   * Every run of the workflow's chain, first to last, and how its history ends: all but the last
+   * `continued_as_new` for a run that continued as new.
+   */
+  runs?: Array<{ runId: string; status: string }>;
 }
 
 /** One workflow type under chaos. */

@@ -13,7 +13,7 @@
  * (see {@link CrashPointMarker}).
  *
  * Arming: create the file `<dir>/<point>.<P>` (empty, or holding the idempotency key of the one
- * activity request that may claim it). The first process to reach an armed point claims it
+ * activity request that may claim it, or the workflow id of the one run whose requests may). The first process to reach an armed point claims it
  * by an atomic rename to `<point>.<P>.held` (so exactly one process holds, however many workers
  * share the directory), prints its marker with `held: true`, and holds there until the `.held` file
  * is deleted (released) or the process is killed.
@@ -57,7 +57,8 @@ export function armFile(dir: string, point: CrashPoint, activityType: string): s
 
 /**
  * Arms a point: the next process to reach it holds there. With `key`, only an activity whose
- * request has that idempotency key claims it (others pass, e.g. leftovers of an earlier run).
+ * request has that idempotency key, or that runs for the workflow with that id, claims it (others
+ * pass, e.g. leftovers of an earlier run).
  */
 export function arm(dir: string, point: CrashPoint, activityType: string, key?: string): void {
   fs.writeFileSync(armFile(dir, point, activityType), key ?? '');
@@ -75,7 +76,7 @@ async function reach(dir: string, marker: Omit<CrashPointMarker, 'held' | 'at' |
   let claimed = false;
   try {
     const wantedKey = fs.readFileSync(armed, 'utf8');
-    if (wantedKey === '' || wantedKey === marker.key) {
+    if (wantedKey === '' || wantedKey === marker.key || wantedKey === marker.workflowId) {
       fs.renameSync(armed, held); // atomic: of all processes that try, exactly one succeeds
       claimed = true;
     }
