@@ -12,7 +12,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { createActivities, prepareStore } from '../activities';
 import project from '../steadfast.config';
 import { openStore, type EffectStore } from 'steadfast/activity';
-import { loadConfig, installRuntime, createWorker } from 'steadfast/worker';
+import { assertStoreForRemoteServer, loadConfig, installRuntime, createWorker, plaintextConnectionWarning } from 'steadfast/worker';
 import { openTemporal, type TemporalHandle } from 'steadfast/testing';
 import { formatTrail, trailOf } from 'steadfast/client';
 import { careScenarios } from './demo-care';
@@ -77,6 +77,11 @@ export async function runDemo(): Promise<number> {
   // Simulated faults show up in each run's trail; the SDK's per-attempt warnings would bury it.
   installRuntime('ERROR');
   const config = loadConfig();
+  assertStoreForRemoteServer(config);
+  const warning = plaintextConnectionWarning(config);
+  if (warning) console.warn(warning);
+  // A queue of its own: the demo's runs carry fault plans and must not reach an application's workers.
+  const taskQueue = `${config.taskQueue}-demo`;
   let interrupted = false;
   let onInterrupt: () => void = () => {};
   const interruption = new Promise<never>((_, reject) => {
@@ -106,12 +111,13 @@ export async function runDemo(): Promise<number> {
     const worker = await createWorker({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
-      taskQueue: config.taskQueue,
+      taskQueue,
       workflowsPath: project.workflowsPath,
       bundlerOptions: project.bundlerOptions,
       activities: createActivities(store),
       // The demo shows faults on purpose: its runs carry fault plans.
       faultInjection: true,
+      codecKeys: config.codecKeys,
     });
     const runTag = randomUUID().slice(0, 8);
     const scenarios = demoScenarios();
@@ -119,7 +125,7 @@ export async function runDemo(): Promise<number> {
     const prepared = new Map(
       scenarios.map((s) => [
         s,
-        (s.prepare?.({ temporal, storeUrl: config.storeUrl, baseTaskQueue: config.taskQueue, runTag }) ?? Promise.resolve()).catch(
+        (s.prepare?.({ temporal, storeUrl: config.storeUrl, baseTaskQueue: taskQueue, runTag }) ?? Promise.resolve()).catch(
           (err: unknown) => err,
         ),
       ]),
@@ -135,7 +141,7 @@ export async function runDemo(): Promise<number> {
           console.log(`  could not set up: ${setUp.message}`);
           continue;
         }
-        const handle = await scenario.start(temporal, config.taskQueue, runTag, effects);
+        const handle = await scenario.start(temporal, taskQueue, runTag, effects);
         workflowIds.push(handle.workflowId);
         console.log(`  workflow id ${handle.workflowId}`);
         let outcome: string;

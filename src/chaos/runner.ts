@@ -10,7 +10,6 @@
  * then every process it started is stopped.
  */
 import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
@@ -18,7 +17,9 @@ import { temporal } from '@temporalio/proto';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadProject } from '../config/load';
 import { openStore, type EffectStore } from '../activity/store';
+import { fetchDecodedHistory, loadCodecKeys, steadfastDataConverter } from '../codec';
 import { STATE_DIR } from '../platform/config';
+import { makePrivateDir, writePrivateFile } from '../platform/private-files';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
 import { workflowStartOptions } from '../common/failover';
 import { FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
@@ -113,7 +114,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const log = ext.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
   const dir = path.join(STATE_DIR, 'chaos', `${stamp()}-seed${seed}`);
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const reportFile = path.resolve(options.reportFile ?? path.join(dir, 'report.html'));
   log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
 
@@ -129,7 +130,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const address = server.address;
   // The harness's own connection, not the server handle's: it must outlive a server restart.
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: server.namespace });
+  // Its worker processes inherit the codec keys from the environment; so does this client.
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: steadfastDataConverter(loadCodecKeys()) });
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
   const pool = new WorkerPool({ address, namespace: server.namespace, taskQueue, storeUrl, logDir: dir, client });
@@ -318,8 +320,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       workers,
       reportFile,
     };
-    fs.mkdirSync(path.dirname(reportFile), { recursive: true });
-    fs.writeFileSync(reportFile, renderReportHtml(report));
+    makePrivateDir(path.dirname(reportFile));
+    writePrivateFile(reportFile, renderReportHtml(report));
     return report;
   } finally {
     if (showProgress) bar.stop();
@@ -338,7 +340,8 @@ async function runChain(client: Client, workflowId: string, firstRunId: string |
   const chain: Array<{ runId: string; status: string; events: temporal.api.history.v1.IHistoryEvent[] }> = [];
   let runId = firstRunId;
   while (runId && chain.length < 1_000) {
-    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    // Decrypted with the harness's codec (its workers inherit the same keys).
+    const events = (await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId))).events ?? [];
     const last = events.at(-1);
     const next = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     chain.push({ runId, status: closingStatus(last), events });

@@ -67,7 +67,7 @@ export class WorkerPool {
     const port = await freePort();
     const n = ++this.started;
     const logFile = path.join(this.opts.logDir, `worker-${n}.log`);
-    const log = fs.openSync(logFile, 'a');
+    const log = fs.openSync(logFile, 'a', 0o600);
     const args = this.opts.entry ? ['--import', 'tsx', this.opts.entry] : [WORKER_ENTRY, 'worker'];
     const child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,

@@ -30,7 +30,8 @@ import { causeChain, formatChain } from '../client/failures';
 import { faults, history, list, STATUS_VALUES, type StatusName } from './commands/inspect';
 import * as operate from './commands/operate';
 import { ok, type CommandOutput } from './commands/output';
-import { demo, server, worker, type Emit } from './commands/processes';
+import { codecServer, demo, server, worker, type Emit } from './commands/processes';
+import { CODEC_KEYS_FILE_VAR, CodecKeyError, DEFAULT_CODEC_SERVER_PORT } from '../codec';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
 import { prune } from './commands/store';
@@ -82,6 +83,16 @@ const processIo: Io = {
 /** Maps an error from a command to what the CLI reports; unexpected errors are re-thrown. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof CodecKeyError) {
+      return new UsageError({
+        code: 'codec-key',
+        message: e.message,
+        field: CODEC_KEYS_FILE_VAR,
+        expected: e.keyId ? `codec keys that include the right key "${e.keyId}"` : 'usable codec keys',
+      });
+    }
+  }
   if (err instanceof WorkflowNotFoundError) {
     return new UsageError({
       code: 'unknown-workflow',
@@ -208,6 +219,27 @@ Every command accepts --json (one JSON document on stdout; long-running commands
         ...(opts.only ? ['--only', opts.only] : []),
         ...(opts.kind ? ['--kind', opts.kind] : []),
       ]);
+    });
+
+  command('codec-server', 'decrypt and encrypt payloads for the Temporal Web UI and the temporal CLI (needs STEADFAST_CODEC_KEYS_FILE and a token)')
+    .addOption(new Option('--port <port>', 'port').default(DEFAULT_CODEC_SERVER_PORT).argParser(parsedBy(port, 'a TCP port (1-65535)')))
+    .option('--host <host>', 'address to bind (loopback unless you put TLS in front)', '127.0.0.1')
+    .addOption(
+      new Option('--ui-origin <origin>', `a Web UI origin allowed to call it from a browser; repeat for more (default: http://127.0.0.1:${DEFAULT_UI_PORT} and http://localhost:${DEFAULT_UI_PORT})`)
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (needed for the UI to pass its access token)')
+    .option('--tls-key <file>', 'the PEM key of --tls-cert')
+    .addHelpText(
+      'after',
+      `
+Token: STEADFAST_CODEC_SERVER_TOKEN, else one generated once into .steadfast/codec-server.token (mode 0600).
+Clients send "Authorization: Bearer <token>" (temporal ... --codec-auth "Bearer <token>"); a Web UI without a
+login cannot add headers, so it may put the token in the endpoint path instead: --ui-codec-endpoint <url>/<token>.`,
+    )
+    .action(async (opts: { port: number; host: string; uiOrigin?: string[]; tlsCert?: string; tlsKey?: string; json?: boolean }) => {
+      const uiOrigin = opts.uiOrigin ?? [`http://127.0.0.1:${DEFAULT_UI_PORT}`, `http://localhost:${DEFAULT_UI_PORT}`];
+      print(await codecServer(loadCliConfig(), { ...opts, uiOrigin }, emitter(Boolean(opts.json))), Boolean(opts.json));
     });
 
   command('seed', 'open the simulated bank accounts and stock the warehouse in STEADFAST_STORE (for orderFulfillment and moneyTransfer)')

@@ -12,6 +12,7 @@
  */
 import { isGrpcServiceError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { fetchDecodedHistory } from '../codec';
 import { SteadfastCompensated, SteadfastFaults } from '../common/search-attributes';
 import { protoCauseChain, formatChain, type CauseLink } from './failures';
 import { summarize, type RunSummary } from './runs';
@@ -130,7 +131,7 @@ export function formatStuck(stuck: StuckWorkflowTask): string {
 
 /** A run's fault report: its summary, failure chain, faulty steps and, for a stuck run, why. */
 async function faultReport(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<FaultReport> {
-  const events = (await handle.fetchHistory()).events ?? [];
+  const events = (await fetchDecodedHistory(handle)).events ?? [];
   const details = faultDetails(events);
   const stuck = stuckWorkflowTask(description, events);
   return {

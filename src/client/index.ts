@@ -47,3 +47,15 @@ export type { SagaCompensationFailedDetails, CompensationRecord } from '../workf
 export { loadConfig, ConfigError, type SteadfastConfig } from '../platform/config';
 export { runKeysOf, runRecordOf, runRecordsOf, type RunRecord } from './run-record';
 export { runKeyOf, runKeyPrefix, stepOfRunKey, type RunKeys } from '../common/idempotency-key';
+export {
+  AesGcmCodec,
+  CodecKeyError,
+  CodecKeyRing,
+  decodeHistory,
+  fetchDecodedHistory,
+  loadCodecKeys,
+  parseCodecKeys,
+  steadfastDataConverter,
+  CODEC_KEYS_FILE_VAR,
+  CODEC_KEYS_VAR,
+} from '../codec';

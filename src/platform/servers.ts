@@ -15,6 +15,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { steadfastDataConverter, type CodecKeyRing } from '../codec';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { loadConfig, type SteadfastConfig } from './config';
 import { STEADFAST_FAILOVER } from '../common/failover';
@@ -66,6 +67,8 @@ export interface DevServerOptions {
    */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Payload encryption keys for the handle's client (workers get them separately). */
+  codecKeys?: CodecKeyRing;
 }
 
 /**
@@ -171,7 +174,7 @@ async function spawnDevServer(executablePath: string, opts: DevServerOptions, po
     namespace,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
     embedded: true,
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: steadfastDataConverter(opts.codecKeys) }),
     nativeConnection,
     close: () => (closed ??= stop()),
   };
@@ -200,16 +203,17 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Tempo
         log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
         extraArgs: dynamicConfigArgs(),
       },
+      client: { dataConverter: steadfastDataConverter(opts.codecKeys) },
     });
     return handleFromEnv(env, `127.0.0.1:${port}`, uiPort ? `http://127.0.0.1:${uiPort}` : undefined);
   });
 }
 
 /** Starts the time-skipping test server from the resolved binary. */
-export async function startTimeSkippingServer(): Promise<TemporalHandle> {
+export async function startTimeSkippingServer(opts: Pick<DevServerOptions, 'codecKeys'> = {}): Promise<TemporalHandle> {
   const port = await freePort();
   const env = await withResolvedServer('test-server', (executable) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable, port } }),
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable, port }, client: { dataConverter: steadfastDataConverter(opts.codecKeys) } }),
   );
   // Unlike the dev server, the test server takes search attributes only through the operator API.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -236,7 +240,7 @@ export async function connectExternal(config: SteadfastConfig = loadConfig()): P
     address,
     namespace,
     embedded: false,
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: steadfastDataConverter(config.codecKeys) }),
     nativeConnection,
     close: () =>
       (closed ??= (async () => {
@@ -254,7 +258,7 @@ export async function openTemporal(
   opts: DevServerOptions = {},
   config: SteadfastConfig = loadConfig(),
 ): Promise<TemporalHandle> {
-  if (!config.temporal.address) return startDevServer(opts);
+  if (!config.temporal.address) return startDevServer({ codecKeys: config.codecKeys, ...opts });
   const handle = await connectExternal(config);
   // Workflows upsert Steadfast's search attributes; a server that lacks them would fail those tasks.
   await ensureSearchAttributes(handle.client.connection, handle.namespace).catch(async (err) => {

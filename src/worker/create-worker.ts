@@ -1,9 +1,10 @@
 /**
  * Building a worker for the user's own workflows and activities, with what Steadfast adds: its
  * workflow interceptors (fault-plan propagation, fault recording, the failover profile), its
- * activity interceptors (attempt reports and, when enabled, fault injection) and its failover
- * settings.
+ * activity interceptors (attempt reports and, when enabled, fault injection), its data converter
+ * (payload encryption when codec keys are given) and its failover settings.
  */
+import fs from 'node:fs';
 import {
   bundleWorkflowCode,
   type ActivityInterceptorsFactory,
@@ -14,6 +15,13 @@ import {
 } from '@temporalio/worker';
 import { attemptReporting } from '../activity/attempt-report';
 import { faultInjection } from '../activity/fault-injection';
+import {
+  ENCODED_FAILURES_MARKER,
+  FAILURE_CONVERTER_PATH,
+  PATH_FREE_FAILURE_CONVERTER_PATH,
+  steadfastDataConverter,
+  type CodecKeyRing,
+} from '../codec';
 import { failoverWorkerOptions, type FailoverProfile } from '../common/failover';
 
 /** Steadfast's workflow interceptor modules, added to every bundle. */
@@ -21,12 +29,6 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('../workflow/interceptors'),
   require.resolve('../workflow/failover-profile'),
 ];
-
-/**
- * The failure converter module every Steadfast worker loads, in the workflow bundle and for
- * activities: failures sent to the server carry no worker file paths.
- */
-export const FAILURE_CONVERTER_PATH = require.resolve('../common/failure-converter');
 
 /** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
 export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
@@ -44,19 +46,34 @@ const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.
 
 const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
 
+/** How a bundle treats failures. */
+export interface BundleConverterOptions {
+  /**
+   * Encode failure messages and stack traces into payloads, so that a codec encrypts them
+   * (`encodeCommonAttributes`): needed whenever codec keys are configured.
+   */
+  encodeFailures?: boolean;
+}
+
 /**
- * Bundles the workflow code with Steadfast's interceptor modules, once per process and source
- * (bundling takes seconds; workers of one process share it).
+ * Bundles the workflow code with Steadfast's interceptor modules, once per process, source and
+ * options (bundling takes seconds; workers of one process share it).
  */
-export function workflowBundle(source: WorkflowBundleSource, extraModules: string[] = []): ReturnType<typeof bundleWorkflowCode> {
+export function workflowBundle(
+  source: WorkflowBundleSource,
+  extraModules: string[] = [],
+  converter: BundleConverterOptions = {},
+): ReturnType<typeof bundleWorkflowCode> {
   const modules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(source.workflowInterceptorModules ?? []), ...extraModules];
-  const cacheKey = JSON.stringify([source.workflowsPath, modules]);
+  const cacheKey = JSON.stringify([source.workflowsPath, modules, Boolean(converter.encodeFailures)]);
   let bundle = bundles.get(cacheKey);
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath: source.workflowsPath,
       workflowInterceptorModules: modules,
-      failureConverterPath: FAILURE_CONVERTER_PATH,
+      // Only the failure converter goes into the sandbox; the payload codec runs outside it. Either
+      // way, failures carry no worker file paths.
+      failureConverterPath: converter.encodeFailures ? FAILURE_CONVERTER_PATH : PATH_FREE_FAILURE_CONVERTER_PATH,
       logger: QUIET_BUNDLER_LOGGER,
       ...source.bundlerOptions,
     });
@@ -80,10 +97,36 @@ export interface SteadfastWorkerOptions extends WorkflowBundleSource {
    * worker ignores a fault plan that someone put in a memo.
    */
   faultInjection?: boolean;
+  /**
+   * Payload encryption keys (`loadCodecKeys()`, or `SteadfastConfig.codecKeys`): the worker
+   * encrypts what it sends with the current key, decrypts with whichever key a payload names, and
+   * encodes failure messages so that they are encrypted too.
+   */
+  codecKeys?: CodecKeyRing;
   /** Failover settings (see `STEADFAST_FAILOVER`); default `steadfast`. */
   failoverProfile?: FailoverProfile;
   /** Anything else of the SDK's `WorkerOptions` (identity, sinks, tuning, a pre-built bundle). */
   overrides?: Partial<WorkerOptions>;
+}
+
+/** Thrown when a worker would run with a setting that undoes its protection. */
+export class WorkerSetupError extends Error {
+  override readonly name = 'WorkerSetupError';
+}
+
+/**
+ * With encryption on, a pre-built bundle must encode failure messages too, or workflow failures
+ * would reach the server in plain text.
+ */
+function assertBundleEncodesFailures(bundle: WorkerOptions['workflowBundle']): void {
+  if (!bundle) return;
+  const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
+  if (!code.includes(ENCODED_FAILURES_MARKER)) {
+    throw new WorkerSetupError(
+      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
+        'build it with workflowBundle(source, modules, { encodeFailures: true })',
+    );
+  }
 }
 
 /** True when the environment turns fault injection on (`STEADFAST_FAULT_INJECTION=1`). */
@@ -107,13 +150,15 @@ export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boo
 export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker> {
   const injecting = opts.faultInjection ?? faultInjectionFromEnv();
   const steadfastActivity = injecting ? [faultInjection, attemptReporting] : [attemptReporting];
+  const encrypting = opts.codecKeys !== undefined;
+  if (encrypting) assertBundleEncodesFailures(opts.overrides?.workflowBundle);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts)),
+    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts, [], { encodeFailures: encrypting })),
     activities: opts.activities,
-    dataConverter: { failureConverterPath: FAILURE_CONVERTER_PATH },
+    dataConverter: steadfastDataConverter(opts.codecKeys),
     interceptors: { activity: [...(opts.activityInterceptors ?? []), ...steadfastActivity] },
     ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,

@@ -16,7 +16,13 @@
  *   STEADFAST_SHUTDOWN_GRACE    overrides the profile's shutdown grace time (e.g. `45s`, to match a
  *                               longer termination grace period); the force time is 5 s more
  *   STEADFAST_WORKFLOW_BUNDLE   a pre-built workflow bundle file (skips bundling at start)
- *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `workers/crash-points.ts` (tests, benchmarks)
+ *   STEADFAST_FAULT_INJECTION   `1` honours the fault plans in runs' memos (demo, chaos, tests);
+ *                               off by default, so a production worker ignores them
+ *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `crash-points.ts` (tests, benchmarks);
+ *                               only together with STEADFAST_FAULT_INJECTION=1
+ *
+ * A worker whose server is not on this machine needs an explicit STEADFAST_STORE, and warns when
+ * its connection has no TLS. With codec keys configured it encrypts payloads and failure messages.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +32,14 @@ import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/w
 import { openStore } from '../activity/store';
 import { untilStoreReady } from '../activity/store/ready';
 import type { SteadfastProject } from '../config/project';
-import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
+import {
+  assertStoreForRemoteServer,
+  ConfigError,
+  loadConfig,
+  plaintextConnectionWarning,
+  serverAddress,
+  type SteadfastConfig,
+} from '../platform/config';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { crashPointBundle, crashPointOptions } from './crash-points';
 import type { FailoverProfile } from '../common/failover';
@@ -66,11 +79,20 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
   if (bundlePath && !fs.existsSync(bundlePath)) {
     throw new ConfigError(`STEADFAST_WORKFLOW_BUNDLE names a file that does not exist: "${bundlePath}"`);
   }
+  const faultInjectionSetting = readEnv(env, 'STEADFAST_FAULT_INJECTION')?.toLowerCase() ?? '0';
+  if (!['0', '1', 'true', 'false'].includes(faultInjectionSetting)) {
+    throw new ConfigError(`STEADFAST_FAULT_INJECTION must be 1 (on) or 0 (off, the default); got "${faultInjectionSetting}"`);
+  }
+  const faultInjection = faultInjectionFromEnv(env);
   const crashPointsDir = readEnv(env, 'STEADFAST_CRASH_POINTS_DIR');
+  if (crashPointsDir && !faultInjection) {
+    throw new ConfigError('STEADFAST_CRASH_POINTS_DIR is a test hook: it needs STEADFAST_FAULT_INJECTION=1 as well');
+  }
   if (crashPointsDir && !fs.statSync(crashPointsDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new ConfigError(`STEADFAST_CRASH_POINTS_DIR must be an existing directory; got "${crashPointsDir}"`);
   }
   return {
+    faultInjection,
     identity: readEnv(env, 'STEADFAST_WORKER_IDENTITY') ?? defaultWorkerIdentity(),
     profile,
     shutdownGraceMs,
@@ -88,6 +110,10 @@ export interface WorkerReady {
   taskQueue: string;
   profile: FailoverProfile;
   store: string;
+  /** Whether it honours fault plans (STEADFAST_FAULT_INJECTION=1). */
+  faultInjection: boolean;
+  /** The id of the key that encrypts new payloads; absent when payloads are not encrypted. */
+  codecKey?: string;
   /** Search attributes this worker had to register. */
   registered: string[];
 }
@@ -118,8 +144,11 @@ export interface RunWorkerOptions {
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig(env);
-  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir } = loadWorkerProcessConfig(env);
+  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir, faultInjection } = loadWorkerProcessConfig(env);
+  assertStoreForRemoteServer(config);
   const { address, source } = serverAddress(config);
+  const warning = plaintextConnectionWarning(config, address);
+  if (warning) console.warn(warning);
   const { namespace } = config.temporal;
   let connection: NativeConnection;
   try {
@@ -161,7 +190,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       // Outermost, so that activity-start is reported even for attempts that fault injection fails.
       outerActivityInterceptors = [activityInterceptor];
       overrides.sinks = sinks;
-      overrides.workflowBundle ??= await crashPointBundle(opts.project);
+      overrides.workflowBundle ??= await crashPointBundle(opts.project, { encodeFailures: config.codecKeys !== undefined });
     }
     worker = await createWorker({
       connection,
@@ -171,7 +200,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       workflowInterceptorModules: opts.project.workflowInterceptorModules,
       bundlerOptions: opts.project.bundlerOptions,
       activities: opts.project.activities(store),
-      faultInjection: faultInjectionFromEnv(env),
+      faultInjection,
+      codecKeys: config.codecKeys,
       failoverProfile: profile,
       activityInterceptors: outerActivityInterceptors,
       overrides,
@@ -185,6 +215,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       taskQueue: config.taskQueue,
       profile,
       store: `${store.kind} ${store.location}`,
+      faultInjection,
+      ...(config.codecKeys ? { codecKey: config.codecKeys.current } : {}),
       registered,
     });
     // Resolves once the SDK's signal handler has shut the worker down: polling stopped, in-flight

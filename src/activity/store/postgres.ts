@@ -57,7 +57,8 @@ export class PostgresStore implements EffectStore {
   private closing = false;
 
   constructor(url: string) {
-    this.location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+    // Printed by workers and the CLI: never with a password (in the user part or as a parameter).
+    this.location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@').replace(/([?&]password=)[^&]*/gi, '$1***');
     this.pool = new Pool({
       connectionString: url,
       max: 8,

@@ -57,7 +57,12 @@ export class SqliteStore implements EffectStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly location: string) {
-    if (location !== ':memory:') fs.mkdirSync(path.dirname(location), { recursive: true });
+    // Owner-only: the file holds every effect (and SQLite gives its -wal and -shm files the same mode).
+    if (location !== ':memory:') {
+      fs.mkdirSync(path.dirname(location), { recursive: true, mode: 0o700 });
+      fs.closeSync(fs.openSync(location, 'a', 0o600));
+      fs.chmodSync(location, 0o600);
+    }
     this.db = new Database(location);
     // Opening happens once, before any activity runs, so a longer blocking wait is harmless here.
     this.db.pragma('busy_timeout = 5000');
