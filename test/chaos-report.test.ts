@@ -69,6 +69,7 @@ function syntheticReport(): ChaosReport {
     passed: false,
     kills: [{ at: start + 6_000, pid: 123, workerIdentity: '123@host' }],
     serverRestarts: [],
+    nodeKills: [],
     workers: [{ identity: '123@host', pid: 123, killed: true, counters: { temporal_activity_execution_failed: 3 } }],
   };
 }
