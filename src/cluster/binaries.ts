@@ -289,6 +289,9 @@ export async function provisionCluster(
       }
     }
   }
+  if (!complete() && opts.mode === 'find') {
+    attempts.push({ what: 'missing parts', source: 'go-install', detail: 'not tried: building was not allowed (--no-build, or a test run outside CI)', ok: false });
+  }
   if (!found.server || !found.sqlTool || !schemaDir) throw new ClusterProvisioningError(attempts);
   return { version: TEMPORAL_SERVER_VERSION, server: found.server, sqlTool: found.sqlTool, schemaDir, attempts };
 }
