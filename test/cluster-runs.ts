@@ -6,11 +6,10 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { EffectStore } from '../activities/store';
-import { failureTypeOf } from '../client/chaos/fault-records';
 import { checkInvariants, defaultInvariants, type InvariantVerdict } from '../client/chaos/invariants';
 import { Rng, type ChaosFaultPlan } from '../client/chaos/plan';
+import { recordOfRun } from '../client/chaos/runner';
 import { CHAOS_WORKFLOW_TYPES, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from '../client/chaos/workflow-types';
-import { runRecordOf } from '../client/run-record';
 import { workflowStartOptions } from '../workers/settings';
 import { FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
 import { uniqueId } from './helpers';
@@ -69,29 +68,9 @@ export async function startRuns(client: Client, store: EffectStore, taskQueue: s
 /** Waits for every run to close and records how each ended. */
 export async function finishRuns(runs: readonly StartedRun[]): Promise<RunRecord[]> {
   return Promise.all(
-    runs.map(async (run): Promise<RunRecord> => {
-      const result = await run.handle.result().catch(() => undefined);
-      const d = await run.handle.describe();
-      const events = (await run.handle.fetchHistory()).events ?? [];
-      const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
-      const failureType = failureTypeOf(events.at(-1)?.workflowExecutionFailedEventAttributes?.failure);
-      const outcomeCorrect =
-        run.expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === run.expected.failureType;
-      return {
-        workflowId: run.workflowId,
-        workflowType: run.type.name,
-        plan: run.plan,
-        args: run.args,
-        world: run.world,
-        expected: run.expected,
-        status,
-        failureType,
-        failedCompensations: status === 'failed' ? (await runRecordOf(run.handle)).failedCompensations : undefined,
-        result,
-        startedAt: d.startTime.getTime(),
-        closedAt: d.closeTime?.getTime(),
-        outcomeCorrect,
-      };
+    runs.map(async (run) => {
+      await run.handle.result().catch(() => undefined);
+      return recordOfRun(run, run.handle, (await run.handle.fetchHistory()).events ?? []);
     }),
   );
 }

@@ -246,38 +246,13 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     const progress: number[] = [];
     const onShards: RunOnShard[] = [];
     for (const run of runs) {
-      const d = await run.handle!.describe();
       const events = (await run.handle!.fetchHistory()).events ?? [];
       for (const e of events) {
         if (e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes) progress.push(optionalTsToMs(e.eventTime) ?? 0);
       }
-      const closing = events[events.length - 1];
-      const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
-      const result = closing?.workflowExecutionCompletedEventAttributes
-        ? await run.handle!.result().catch(() => undefined)
-        : undefined;
-      const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
-      const outcomeCorrect =
-        run.expected.status === 'completed'
-          ? status === 'completed'
-          : status === 'failed' && failureType === run.expected.failureType;
-      // A saga that could not undo a step says which compensations failed (verifyStore needs them).
-      const failedCompensations = status === 'failed' ? (await runRecordOf(run.handle!)).failedCompensations : undefined;
-      records.push({
-        workflowId: run.workflowId,
-        workflowType: run.type.name,
-        plan: run.plan,
-        args: run.args,
-        world: run.world,
-        expected: run.expected,
-        status,
-        failureType,
-        failedCompensations,
-        result,
-        startedAt: d.startTime.getTime(),
-        closedAt: d.closeTime?.getTime(),
-        outcomeCorrect,
-      });
+      const record = await recordOfRun(run, run.handle!, events);
+      const { outcomeCorrect } = record;
+      records.push(record);
       if (cluster) {
         const shard = await shardOfWorkflow(cluster.postgres.url, run.workflowId).catch(() => undefined);
         onShards.push({ workflowId: run.workflowId, workflowType: run.type.name, shard, events, outcomeCorrect });
@@ -351,6 +326,40 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     await connection.close().catch(() => undefined);
     await server?.close().catch((err) => log(`chaos: stopping the server failed: ${(err as Error).message}`));
   }
+}
+
+/**
+ * How a run ended, from its history and its description: the record the invariants check.
+ * `events` is the run's full history.
+ */
+export async function recordOfRun(
+  run: DrawnRun,
+  handle: WorkflowHandle,
+  events: readonly temporal.api.history.v1.IHistoryEvent[],
+): Promise<RunRecord> {
+  const d = await handle.describe();
+  const closing = events[events.length - 1];
+  const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
+  const result = closing?.workflowExecutionCompletedEventAttributes ? await handle.result().catch(() => undefined) : undefined;
+  const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
+  const outcomeCorrect =
+    run.expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === run.expected.failureType;
+  return {
+    workflowId: run.workflowId,
+    workflowType: run.type.name,
+    plan: run.plan,
+    args: run.args,
+    world: run.world,
+    expected: run.expected,
+    status,
+    failureType,
+    // A saga that could not undo a step says which compensations failed (verifyStore needs them).
+    failedCompensations: status === 'failed' ? (await runRecordOf(handle)).failedCompensations : undefined,
+    result,
+    startedAt: d.startTime.getTime(),
+    closedAt: d.closeTime?.getTime(),
+    outcomeCorrect,
+  };
 }
 
 async function scrapeInto(w: WorkerProcess, into: Map<string, Record<string, number>>): Promise<void> {

@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { STATE_DIR } from '../../platform/config';
+import { findOnPath, isExecutableFile } from '../../platform/provision';
 
 /**
  * The pinned Temporal server. v1.31 and later need a newer Go than this project's machines have;
@@ -92,22 +93,6 @@ export class ClusterProvisioningError extends Error {
 
 /** How far provisioning may go: `find` only looks (env, PATH, cache); `build` may also build or download. */
 export type ProvisionMode = 'find' | 'build';
-
-function isExecutableFile(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(binary: string, envPath: string | undefined): string | undefined {
-  for (const dir of (envPath ?? '').split(path.delimiter)) {
-    if (dir && isExecutableFile(path.join(dir, binary))) return path.join(dir, binary);
-  }
-  return undefined;
-}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): { ok: boolean; output: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });

@@ -9,9 +9,9 @@
  * `apt-get install haproxy` when running as root (as `.ci/postgres` installs PostgreSQL).
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isExecutableFile } from '../../platform/provision';
 
 /** One step of finding HAProxy. */
 export interface LbAttempt {
@@ -32,18 +32,9 @@ export class LoadBalancerProvisioningError extends Error {
   }
 }
 
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function onPath(env: NodeJS.ProcessEnv): string | undefined {
   const dirs = [...(env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
-  return dirs.map((d) => path.join(d, 'haproxy')).find((f) => f !== 'haproxy' && executable(f));
+  return dirs.map((d) => path.join(d, 'haproxy')).find((f) => f !== 'haproxy' && isExecutableFile(f));
 }
 
 /**
@@ -54,7 +45,7 @@ export function resolveHaproxy(env: NodeJS.ProcessEnv = process.env): string {
   const attempts: LbAttempt[] = [];
   const explicit = env.STEADFAST_HAPROXY_PATH?.trim();
   if (explicit) {
-    if (executable(explicit)) return explicit;
+    if (isExecutableFile(explicit)) return explicit;
     attempts.push({ source: 'env', detail: `STEADFAST_HAPROXY_PATH=${explicit} is not an executable file`, ok: false });
   } else {
     attempts.push({ source: 'env', detail: 'STEADFAST_HAPROXY_PATH is not set', ok: false });
