@@ -438,7 +438,7 @@ export interface NodeStatus {
   running: boolean;
   frontend: string;
   frontendAnswers: boolean;
-  /** Per service: alive in the membership ring (a heartbeat in the last 10 s). */
+  /** Per service: alive in the membership ring (a heartbeat within {@link RING_LIVENESS_MS}). */
   ring: Record<string, boolean>;
   /** The history shards it owns, as the shards table says. */
   shards: number[];
@@ -457,8 +457,11 @@ export interface ClusterStatus {
   membership: MembershipRow[];
 }
 
-/** A membership row counts as alive while its heartbeats are this fresh. */
-export const RING_LIVENESS_MS = 10_000;
+/**
+ * A membership row counts as alive while its last heartbeat is this recent: the server's own cutoff
+ * (hosts heartbeat about every 10 s; rows stay in the table for 48 h).
+ */
+export const RING_LIVENESS_MS = 20_000;
 
 /** The cluster's state: processes, frontends answering, ring membership, shard owners, HAProxy. */
 export async function clusterStatus(dir: string = DEFAULT_CLUSTER_DIR): Promise<ClusterStatus> {
@@ -485,7 +488,7 @@ export async function clusterStatus(dir: string = DEFAULT_CLUSTER_DIR): Promise<
         frontend: frontendAddress(n),
         frontendAnswers: running && (await frontendAnswers(frontendAddress(n))),
         ring,
-        shards: shards.filter((s) => s.owner === `127.0.0.1:${n.ports.grpc.history}`).map((s) => s.shardId),
+        shards: shards.filter((s) => s.ownerAddress === `127.0.0.1:${n.ports.grpc.history}`).map((s) => s.shardId),
       };
     }),
   );
@@ -513,5 +516,5 @@ export async function clusterStatus(dir: string = DEFAULT_CLUSTER_DIR): Promise<
 /** Which node's history service owns each shard now (by the shards table), keyed by shard id. */
 export async function shardOwners(state: ClusterState): Promise<Map<number, number | undefined>> {
   const rows = await readShards(state.postgres.url);
-  return new Map(rows.map((r) => [r.shardId, state.nodes.find((n) => r.owner === `127.0.0.1:${n.ports.grpc.history}`)?.index]));
+  return new Map(rows.map((r) => [r.shardId, state.nodes.find((n) => r.ownerAddress === `127.0.0.1:${n.ports.grpc.history}`)?.index]));
 }

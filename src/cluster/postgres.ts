@@ -144,12 +144,15 @@ export async function readMembership(url: string): Promise<MembershipRow[]> {
   });
 }
 
-/** One history shard and the history host that holds it (`host:grpcPort`). */
+/** One history shard and the history host that holds it. */
 export interface ShardRow {
   shardId: number;
   /** Grows by one each time a host acquires the shard. */
   rangeId: number;
+  /** The owner as the server writes it: `<host>:<history gRPC port>-<…>-<uuid>`. */
   owner: string;
+  /** The owner's `host:port` (the history service's gRPC address). */
+  ownerAddress: string;
 }
 
 /**
@@ -170,11 +173,10 @@ function shardOwner(data: Buffer): string {
 export async function readShards(url: string): Promise<ShardRow[]> {
   return withClient(databaseUrl(url, CLUSTER_DATABASES.database), async (c) => {
     const { rows } = await c.query('SELECT shard_id, range_id, data, data_encoding FROM shards ORDER BY shard_id');
-    return rows.map((r) => ({
-      shardId: Number(r.shard_id),
-      rangeId: Number(r.range_id),
-      owner: /proto3/i.test(String(r.data_encoding)) ? shardOwner(r.data as Buffer) : '',
-    }));
+    return rows.map((r) => {
+      const owner = /proto3/i.test(String(r.data_encoding)) ? shardOwner(r.data as Buffer) : '';
+      return { shardId: Number(r.shard_id), rangeId: Number(r.range_id), owner, ownerAddress: owner.split('-')[0] };
+    });
   });
 }
 
