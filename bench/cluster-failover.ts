@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   })();
 
   try {
-    await Promise.all([pool.start(), pool.start()]);
+    await Promise.all([pool.start(240_000), pool.start(240_000)]);
     for (let i = 0; i < opts.kills && Date.now() < deadline; i++) {
       await waitUntil(() => open.size >= OPEN_RUNS, { timeoutMs: 60_000, what: 'the open runs' });
       // Give every open run time to be under way, so that the kill lands mid-run.

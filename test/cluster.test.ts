@@ -93,7 +93,8 @@ describe('Temporal cluster: 3 server nodes on PostgreSQL behind HAProxy, workers
     connection = await Connection.connect({ address: state.address });
     client = new Client({ connection, namespace: state.namespace });
     pool = new WorkerPool({ address: state.address, namespace: state.namespace, taskQueue, storeUrl: effects.url, logDir: dir, client });
-    await Promise.all([pool.start(), pool.start()]);
+    // A worker bundles the workflows at start: on a busy machine that takes a minute or more.
+    await Promise.all([pool.start(240_000), pool.start(240_000)]);
   });
 
   after(async function () {

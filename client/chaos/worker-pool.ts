@@ -56,7 +56,7 @@ export class WorkerPool {
   }
 
   /** Starts one worker and waits until the server sees it polling. */
-  async start(readyTimeoutMs = 60_000): Promise<WorkerProcess> {
+  async start(readyTimeoutMs = 180_000): Promise<WorkerProcess> {
     const port = await freePort();
     const n = ++this.started;
     const logFile = path.join(this.opts.logDir, `worker-${n}.log`);

@@ -13,16 +13,16 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { STATE_DIR } from '../../platform/config';
-import { freePort } from '../../platform/servers';
 import { ensureSearchAttributes } from '../../platform/search-attributes';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { provisionCluster, type ClusterBinaries, type ProvisionMode } from './binaries';
 import { haproxyConfig, readBackendStats, resolveHaproxy, type BackendStat } from './load-balancer';
-import { allPorts, DYNAMIC_CONFIG, NODE_SERVICES, portsFromBase, writeNodeConfig, type NodePorts } from './node-config';
+import { allPorts, DYNAMIC_CONFIG, NODE_PORT_STRIDE, NODE_SERVICES, portsFromBase, writeNodeConfig, type NodePorts } from './node-config';
 import {
   persistenceFromUrl,
   readMembership,
@@ -265,24 +265,14 @@ async function startLoadBalancer(state: ClusterState, lb: LoadBalancerState): Pr
   await waitFor(`HAProxy on 127.0.0.1:${lb.port}`, 30_000, async () => ((await frontendAnswers(`127.0.0.1:${lb.port}`)) ? true : undefined));
 }
 
-async function choosePorts(base: number, nodes: number): Promise<{ lb: number; nodes: NodePorts[] }> {
-  if (base !== 0) return { lb: base, nodes: Array.from({ length: nodes }, (_, i) => portsFromBase(base, i + 1)) };
-  const free = async () => freePort();
-  const nodePorts: NodePorts[] = [];
-  for (let i = 0; i < nodes; i++) {
-    nodePorts.push({
-      grpc: { frontend: await free(), history: await free(), matching: await free(), worker: await free() },
-      membership: { frontend: await free(), history: await free(), matching: await free(), worker: await free() },
-      http: await free(),
-      pprof: await free(),
-      metrics: await free(),
-    });
-  }
-  return { lb: await free(), nodes: nodePorts };
-}
+/**
+ * Membership ports must stay below 32768: `cluster_membership.rpc_port` is a SMALLINT, and a node
+ * whose port does not fit dies at start. So "free ports" (port 0) means a free block in
+ * 20000–32767, not the OS's ephemeral range.
+ */
+const MAX_MEMBERSHIP_PORT = 32_767;
 
-async function assertFree(ports: number[]): Promise<void> {
-  const net = await import('node:net');
+async function takenPorts(ports: number[]): Promise<number[]> {
   const taken: number[] = [];
   for (const port of ports) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -292,9 +282,26 @@ async function assertFree(ports: number[]): Promise<void> {
     });
     if (!ok) taken.push(port);
   }
-  if (taken.length) {
-    throw new ClusterUsageError(`--port: ports ${taken.join(', ')} on 127.0.0.1 are in use; pass another --port (or 0 for free ports)`);
+  return taken;
+}
+
+async function choosePorts(base: number, nodes: number, withLb: boolean): Promise<{ lb: number; nodes: NodePorts[] }> {
+  const layout = (b: number) => ({ lb: b, nodes: Array.from({ length: nodes }, (_, i) => portsFromBase(b, i + 1)) });
+  const all = (l: ReturnType<typeof layout>) => [...(withLb ? [l.lb] : []), ...l.nodes.flatMap(allPorts)];
+  if (base !== 0) {
+    const l = layout(base);
+    if (Math.max(...l.nodes.map((n) => Math.max(...Object.values(n.membership)))) > MAX_MEMBERSHIP_PORT) {
+      throw new ClusterUsageError(`--port: ${base} puts membership ports above ${MAX_MEMBERSHIP_PORT} (the membership table stores them as SMALLINT); pick a lower port`);
+    }
+    const taken = await takenPorts(all(l));
+    if (taken.length) throw new ClusterUsageError(`--port: ports ${taken.join(', ')} on 127.0.0.1 are in use; pass another --port (or 0 for free ports)`);
+    return l;
   }
+  for (let tries = 0; tries < 50; tries++) {
+    const l = layout(20_000 + 10 * Math.floor(Math.random() * ((MAX_MEMBERSHIP_PORT - 20_000 - NODE_PORT_STRIDE * (nodes + 1)) / 10)));
+    if (!(await takenPorts(all(l))).length) return l;
+  }
+  throw new ClusterUsageError(`--port 0: found no free block of ports below ${MAX_MEMBERSHIP_PORT} in 50 tries`);
 }
 
 /**
@@ -321,8 +328,7 @@ export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterSta
   if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 9) throw new ClusterUsageError(`--nodes: expected 1-9, got ${nodeCount}`);
   const shards = opts.numHistoryShards ?? DEFAULT_SHARDS;
   if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new ClusterUsageError(`--shards: expected 1-1024, got ${shards}`);
-  const ports = await choosePorts(opts.port ?? DEFAULT_CLUSTER_PORT, nodeCount);
-  await assertFree([...(opts.loadBalancer === false ? [] : [ports.lb]), ...ports.nodes.flatMap(allPorts)]);
+  const ports = await choosePorts(opts.port ?? DEFAULT_CLUSTER_PORT, nodeCount, opts.loadBalancer !== false);
 
   log('[cluster] provisioning the Temporal server…');
   const binaries = await provisionCluster({ mode: opts.provision ?? 'build', log });
