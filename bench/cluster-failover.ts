@@ -91,7 +91,13 @@ async function main(): Promise<void> {
     if (!state) throw new Error(`--cluster-dir: no cluster in ${opts.clusterDir}`);
   } else {
     console.log('starting a cluster of its own (3 nodes, 8 shards)…');
-    state = await clusterUp({ dir: path.join(scratch, 'cluster'), port: 0, pgUrl: process.env.STEADFAST_TEST_PG_URL || undefined, log: (l) => console.log(l) });
+    state = await clusterUp({
+      dir: path.join(scratch, 'cluster'),
+      port: 0,
+      pgUrl: process.env.STEADFAST_TEST_PG_URL || undefined,
+      database: `steadfast_temporal_bench_${Date.now()}`,
+      log: (l) => console.log(l),
+    });
     ownCluster = true;
   }
   const cluster = state;
@@ -162,7 +168,7 @@ async function main(): Promise<void> {
       // The runs it hit: open at the kill, on a shard the dead node owned.
       const hit: WorkflowHandle[] = [];
       for (const h of runsNow) {
-        const shard = await shardOfWorkflow(cluster.postgres.url, h.workflowId);
+        const shard = await shardOfWorkflow(cluster.postgres.url, h.workflowId, cluster.databases.database);
         if (shard !== undefined && kill.shards.includes(shard)) hit.push(h);
       }
       round.runsHit = hit.length;

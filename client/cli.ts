@@ -308,6 +308,7 @@ Every command accepts --json (one JSON document on stdout; long-running commands
     .addOption(json)
     .addOption(dirOption())
     .option('--pg-url <url>', 'use this PostgreSQL server (default: start one with .ci/postgres, data in the folder)')
+    .option('--database <name>', 'the cluster\'s databases: <name> and <name>_visibility (clusters sharing a server need their own)', 'steadfast_temporal')
     .addOption(new Option('--nodes <n>', 'server nodes').default(3).argParser(parsedBy(z.coerce.number().int().min(1).max(9), 'an integer 1-9')))
     .addOption(new Option('--shards <n>', 'history shards (fixed for the cluster\'s life)').default(8).argParser(parsedBy(z.coerce.number().int().min(1).max(1024), 'an integer 1-1024')))
     .addOption(

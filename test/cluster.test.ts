@@ -18,7 +18,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Client as PgClient } from 'pg';
 import type { EffectStore } from '../activities/store';
 import { WorkerPool } from '../client/chaos/worker-pool';
 import { runChaos } from '../client/chaos/runner';
@@ -77,15 +76,10 @@ describe('Temporal cluster: 3 server nodes on PostgreSQL behind HAProxy, workers
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-cluster-'));
     const pgUrl = pgTestUrl();
-    if (pgUrl) {
-      // The cluster's own databases on the shared test server: start clean.
-      const admin = new PgClient({ connectionString: pgUrl });
-      await admin.connect();
-      for (const db of ['steadfast_temporal', 'steadfast_temporal_visibility']) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await admin.end();
-    }
     // Without STEADFAST_TEST_PG_URL the cluster starts PostgreSQL itself, as CI does (.ci/postgres).
-    state = await clusterUp({ dir, pgUrl, port: 0, provision: 'find', log: () => undefined });
+    // Databases of its own, so that it never joins another cluster on the same server.
+    const database = `steadfast_temporal_${uniqueId('t').slice(2).replace(/-/g, '')}`;
+    state = await clusterUp({ dir, pgUrl, database, port: 0, provision: 'find', log: () => undefined });
     // The effect stores go on the same PostgreSQL server (for this file only).
     process.env.STEADFAST_TEST_PG_URL = state.postgres.url;
     effects = await storeBackends.find((b) => b.name === 'postgres')!.open();
@@ -182,7 +176,7 @@ describe('Temporal cluster: 3 server nodes on PostgreSQL behind HAProxy, workers
     const runs = await startRuns(client, store, taskQueue, specs);
     // Kill the node that owns the shards of most of these runs, so the kill surely hits some.
     const owners = await shardOwners(state!);
-    const shards = await Promise.all(runs.map((r) => waitUntil(() => shardOfWorkflow(state!.postgres.url, r.workflowId), { what: 'the run\'s shard' })));
+    const shards = await Promise.all(runs.map((r) => waitUntil(() => shardOfWorkflow(state!.postgres.url, r.workflowId, state!.databases.database), { what: 'the run\'s shard' })));
     const load = new Map<number, number>();
     for (const s of shards) load.set(owners.get(s)!, (load.get(owners.get(s)!) ?? 0) + 1);
     const victim = [...load].sort((a, b) => b[1] - a[1])[0][0];

@@ -254,7 +254,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       const { outcomeCorrect } = record;
       records.push(record);
       if (cluster) {
-        const shard = await shardOfWorkflow(cluster.postgres.url, run.workflowId).catch(() => undefined);
+        const shard = await shardOfWorkflow(cluster.postgres.url, run.workflowId, cluster.databases.database).catch(() => undefined);
         onShards.push({ workflowId: run.workflowId, workflowType: run.type.name, shard, events, outcomeCorrect });
       }
       faults.push(

@@ -15,6 +15,7 @@ const cluster = () => require('../../src/cluster') as typeof ClusterModule;
 export interface ClusterUpFlags {
   dir?: string;
   pgUrl?: string;
+  database?: string;
   nodes: number;
   shards: number;
   port: number;
@@ -42,6 +43,7 @@ export async function clusterUp(flags: ClusterUpFlags): Promise<CommandOutput> {
     state = await c.clusterUp({
       dir: flags.dir,
       pgUrl: flags.pgUrl,
+      database: flags.database,
       nodes: flags.nodes,
       numHistoryShards: flags.shards,
       port: flags.port,

@@ -30,7 +30,10 @@ import {
   setUpSchemas,
   startPostgres,
   stopPostgres,
+  type ClusterDatabases,
   type ClusterPostgres,
+  CLUSTER_DATABASES,
+  databasesNamed,
   type MembershipRow,
 } from './postgres';
 
@@ -71,6 +74,8 @@ export interface ClusterState {
   numHistoryShards: number;
   binaries: Pick<ClusterBinaries, 'server' | 'sqlTool' | 'schemaDir'>;
   postgres: ClusterPostgres;
+  /** The cluster's two databases on that server (one pair per cluster: clusters never share them). */
+  databases: ClusterDatabases;
   schemaVersions: Record<string, string>;
   nodes: NodeState[];
   loadBalancer?: LoadBalancerState;
@@ -83,6 +88,11 @@ export interface ClusterUpOptions {
   dir?: string;
   /** Use this PostgreSQL server instead of starting one with `.ci/postgres`. */
   pgUrl?: string;
+  /**
+   * Name of the cluster's database (`<name>` and `<name>_visibility`); default `steadfast_temporal`.
+   * Two clusters on one PostgreSQL server need different names, or they would form one ring.
+   */
+  database?: string;
   nodes?: number;
   numHistoryShards?: number;
   namespace?: string;
@@ -348,16 +358,17 @@ export async function clusterUp(opts: ClusterUpOptions = {}): Promise<ClusterSta
     numHistoryShards: shards,
     binaries: { server: binaries.server, sqlTool: binaries.sqlTool, schemaDir: binaries.schemaDir },
     postgres,
+    databases: opts.database ? databasesNamed(opts.database) : CLUSTER_DATABASES,
     schemaVersions: {},
     nodes: [],
     address: '',
   };
   try {
     log('[cluster] setting up the schemas (temporal-sql-tool)…');
-    state.schemaVersions = await setUpSchemas(postgres.url, binaries.sqlTool, binaries.schemaDir);
+    state.schemaVersions = await setUpSchemas(postgres.url, binaries.sqlTool, binaries.schemaDir, state.databases);
     const dynamicConfigFile = path.join(dir, 'dynamicconfig.yaml');
     fs.writeFileSync(dynamicConfigFile, JSON.stringify(DYNAMIC_CONFIG, null, 2) + '\n');
-    const persistence = persistenceFromUrl(postgres.url);
+    const persistence = persistenceFromUrl(postgres.url, state.databases);
     const clusterAddress = `127.0.0.1:${ports.nodes[0].grpc.frontend}`;
     state.nodes = ports.nodes.map((p, i) => {
       const nodeDir = path.join(dir, `node${i + 1}`);
@@ -474,8 +485,8 @@ export async function clusterStatus(dir: string = DEFAULT_CLUSTER_DIR): Promise<
   const state = readClusterState(path.resolve(dir));
   if (!state) throw new ClusterUsageError(`no cluster in ${path.resolve(dir)} (no state.json); start one with "steadfast cluster up"`);
   const [membership, shards] = await Promise.all([
-    readMembership(state.postgres.url).catch(() => [] as MembershipRow[]),
-    readShards(state.postgres.url).catch(() => []),
+    readMembership(state.postgres.url, state.databases.database).catch(() => [] as MembershipRow[]),
+    readShards(state.postgres.url, state.databases.database).catch(() => []),
   ]);
   const now = Date.now();
   const nodes = await Promise.all(
@@ -521,6 +532,6 @@ export async function clusterStatus(dir: string = DEFAULT_CLUSTER_DIR): Promise<
 
 /** Which node's history service owns each shard now (by the shards table), keyed by shard id. */
 export async function shardOwners(state: ClusterState): Promise<Map<number, number | undefined>> {
-  const rows = await readShards(state.postgres.url);
+  const rows = await readShards(state.postgres.url, state.databases.database);
   return new Map(rows.map((r) => [r.shardId, state.nodes.find((n) => r.ownerAddress === `127.0.0.1:${n.ports.grpc.history}`)?.index]));
 }

@@ -14,8 +14,20 @@ import type { PersistenceTarget } from './node-config';
 /** The script that CI uses to start a throwaway PostgreSQL server. */
 export const PG_SCRIPT = path.join(PROJECT_ROOT, '.ci', 'postgres');
 
-/** The database names the cluster creates on the server. */
-export const CLUSTER_DATABASES = { database: 'steadfast_temporal', visibilityDatabase: 'steadfast_temporal_visibility' } as const;
+/** The two databases of a cluster. */
+export interface ClusterDatabases {
+  database: string;
+  visibilityDatabase: string;
+}
+
+/** The database names the cluster creates on the server, unless told others (one pair per cluster). */
+export const CLUSTER_DATABASES: ClusterDatabases = { database: 'steadfast_temporal', visibilityDatabase: 'steadfast_temporal_visibility' };
+
+/** A cluster's databases from a name prefix: `<prefix>` and `<prefix>_visibility`. */
+export function databasesNamed(prefix: string): ClusterDatabases {
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix)) throw new Error(`--database: expected a lower-case SQL name (letters, digits, _), got "${prefix}"`);
+  return { database: prefix, visibilityDatabase: `${prefix}_visibility` };
+}
 
 /** A PostgreSQL server the cluster uses; `dataDir` is set when the cluster started it (and stops it). */
 export interface ClusterPostgres {
@@ -48,7 +60,7 @@ export function stopPostgres(pg: ClusterPostgres): void {
 }
 
 /** The persistence settings for the nodes, from a server URL. */
-export function persistenceFromUrl(url: string): PersistenceTarget {
+export function persistenceFromUrl(url: string, databases: ClusterDatabases = CLUSTER_DATABASES): PersistenceTarget {
   const u = new URL(url);
   if (!/^postgres(ql)?:$/.test(u.protocol)) throw new Error(`--pg-url: expected a postgres:// URL, got "${url}"`);
   return {
@@ -56,7 +68,7 @@ export function persistenceFromUrl(url: string): PersistenceTarget {
     port: Number(u.port || 5432),
     user: decodeURIComponent(u.username || 'postgres'),
     password: decodeURIComponent(u.password),
-    ...CLUSTER_DATABASES,
+    ...databases,
   };
 }
 
@@ -94,8 +106,13 @@ function sqlTool(sqlToolPath: string, p: PersistenceTarget, database: string, ar
  * again: what exists is kept and only updated.
  * @returns the schema versions reached, per database
  */
-export async function setUpSchemas(url: string, sqlToolPath: string, schemaDir: string): Promise<Record<string, string>> {
-  const p = persistenceFromUrl(url);
+export async function setUpSchemas(
+  url: string,
+  sqlToolPath: string,
+  schemaDir: string,
+  databases: ClusterDatabases = CLUSTER_DATABASES,
+): Promise<Record<string, string>> {
+  const p = persistenceFromUrl(url, databases);
   const versions: Record<string, string> = {};
   for (const [database, schema] of [
     [p.database, 'temporal'],
@@ -125,8 +142,8 @@ export interface MembershipRow {
 }
 
 /** The membership table, newest session first. */
-export async function readMembership(url: string): Promise<MembershipRow[]> {
-  return withClient(databaseUrl(url, CLUSTER_DATABASES.database), async (c) => {
+export async function readMembership(url: string, database = CLUSTER_DATABASES.database): Promise<MembershipRow[]> {
+  return withClient(databaseUrl(url, database), async (c) => {
     const { rows } = await c.query(
       `SELECT role, rpc_address, rpc_port,
               EXTRACT(EPOCH FROM session_start) * 1000 AS session_start,
@@ -170,8 +187,8 @@ function shardOwner(data: Buffer): string {
 }
 
 /** The shards table: each shard's owner, as the owners last wrote it. */
-export async function readShards(url: string): Promise<ShardRow[]> {
-  return withClient(databaseUrl(url, CLUSTER_DATABASES.database), async (c) => {
+export async function readShards(url: string, database = CLUSTER_DATABASES.database): Promise<ShardRow[]> {
+  return withClient(databaseUrl(url, database), async (c) => {
     const { rows } = await c.query('SELECT shard_id, range_id, data, data_encoding FROM shards ORDER BY shard_id');
     return rows.map((r) => {
       const owner = /proto3/i.test(String(r.data_encoding)) ? shardOwner(r.data as Buffer) : '';
@@ -181,8 +198,8 @@ export async function readShards(url: string): Promise<ShardRow[]> {
 }
 
 /** The shard that holds a workflow's executions (the `executions` table knows). */
-export async function shardOfWorkflow(url: string, workflowId: string): Promise<number | undefined> {
-  return withClient(databaseUrl(url, CLUSTER_DATABASES.database), async (c) => {
+export async function shardOfWorkflow(url: string, workflowId: string, database = CLUSTER_DATABASES.database): Promise<number | undefined> {
+  return withClient(databaseUrl(url, database), async (c) => {
     const { rows } = await c.query('SELECT shard_id FROM current_executions WHERE workflow_id = $1 LIMIT 1', [workflowId]);
     return rows[0] ? Number(rows[0].shard_id) : undefined;
   });
