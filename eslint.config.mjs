@@ -22,9 +22,67 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
   },
+  // The library (src/) never imports the reference application, tests or benchmarks: an import that
+  // climbs out of src/ is refused (checked per folder depth, so `../client` inside src/ is still the
+  // library's own src/client). Activity code imports only src/common besides its own modules.
+  ...[
+    ['src/*.ts', '^\\.\\./'],
+    ['src/*/*.ts', '^\\.\\./\\.\\./'],
+    ['src/*/*/*.ts', '^\\.\\./\\.\\./\\.\\./'],
+  ].map(([glob, climbsOut]) => ({
+    files: [glob],
+    ignores: ['src/workflow/**', 'src/common/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: climbsOut, message: 'The library (src/) never imports the reference application, tests or benchmarks.' },
+            { regex: '^steadfast(/|$)', message: 'Inside src/, import the library by relative path.' },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ['src/activity/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+\\.\\./', message: 'The library (src/) never imports the reference application, tests or benchmarks.' },
+            {
+              regex: '^\\.\\./(workflow|worker|client|cli|chaos|testing|platform|config)(/|$)',
+              message: 'Activity code (src/activity) imports only src/common and its own modules.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The reference application uses the library only through its public entry points.
+  {
+    files: ['workflows/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts', 'client/**/*.ts', 'chaos/**/*.ts', 'contracts/**/*.ts', 'steadfast.config.ts'],
+    ignores: ['workflows/**/*.ts', 'contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)src(/|$)', message: 'The reference application imports the library as steadfast/<entry>, like any user.' },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: [
       'workflows/**/*.ts',
+      'contracts/**/*.ts',
+      'src/workflow/**/*.ts',
+      'src/common/**/*.ts',
+      'bench/saga/workflows.ts',
       'test/fixtures/changed-workflows/**/*.ts',
       'test/fixtures/buggy-workflows/**/*.ts',
       'test/fixtures/lint-violations/**/*.ts',
@@ -43,6 +101,18 @@ export default tseslint.config(
             {
               group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity', '@temporalio/testing'],
               message: 'Workflow code may import only @temporalio/workflow and @temporalio/common.',
+            },
+            {
+              regex: '^\\.\\./(activity|worker|client|cli|chaos|testing|platform|config)(/|$)',
+              message: 'Workflow code runs in the sandbox: src/workflow and src/common import only each other.',
+            },
+            {
+              regex: '^steadfast(/(?!workflow$).*)?$',
+              message: 'Workflow code imports only steadfast/workflow from the library.',
+            },
+            {
+              regex: '(^|/)src(/|$)|^(\\.\\./)+(workers|client|chaos|test|bench)(/|$)',
+              message: 'The reference application imports the library as steadfast/workflow, like any user; the library never imports it.',
             },
           ],
         },

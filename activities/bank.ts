@@ -12,9 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseOrReject } from '../workflows/validate';
-import { applyEffect, compensateEffect, reject, RejectionType, type CompensationOutcome } from './effects';
-import type { EffectStore, StoreTx } from './store';
+import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
+import { RejectionType } from '../contracts/rejections';
 
 /** The bank's own account where money in transit between a withdrawal and a deposit waits. */
 export const CLEARING_ACCOUNT = 'bank:clearing';

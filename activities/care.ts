@@ -3,8 +3,7 @@
  * the effect store; every call applies its effect exactly once per idempotency key.
  */
 import { createHash } from 'node:crypto';
-import { applyEffect } from './effects';
-import type { EffectStore } from './store';
+import { applyEffect, type EffectStore } from 'steadfast/activity';
 
 export const CARE_DDL = [
   `CREATE TABLE IF NOT EXISTS care_events (

@@ -2,9 +2,9 @@
  * A small bank and warehouse to run the finance workflows against: the tests, the demo, the
  * recorded scenarios and the chaos harness seed the store with it.
  */
-import { openAccounts } from './bank';
-import { stockItems } from './inventory';
-import type { EffectStore } from './store';
+import { balances, openAccounts } from './bank';
+import { stockItems, stockLevels } from './inventory';
+import type { EffectStore } from 'steadfast/activity';
 import type { OrderFulfillmentInput } from '../workflows/order-fulfillment';
 
 /** What {@link seedFinance} created; ids carry the tag. */
@@ -78,4 +78,24 @@ export function sampleOrder(f: FinanceFixture, orderId: string, overrides: Parti
     shippingAddress: '1 Market Street, Springfield',
     ...overrides,
   };
+}
+
+const cents = (n: number) => (n / 100).toFixed(2);
+
+/**
+ * `steadfast seed`: the fixture's accounts and stock (with `-<tag>` on every id), and what to show
+ * of them.
+ */
+export async function seedForCli(store: EffectStore, opts: { tag?: string }): Promise<{ json: Record<string, unknown>; text: string }> {
+  const fixture = await seedFinance(store, opts.tag);
+  const [money, stock] = await Promise.all([balances(store), stockLevels(store)]);
+  const accounts = Object.fromEntries(Object.entries(fixture.accounts).map(([name, id]) => [name, { id, balance: money[id] }]));
+  const skus = Object.fromEntries(Object.entries(fixture.skus).map(([name, sku]) => [name, { sku, available: stock[sku].available }]));
+  const json = { store: `${store.kind}:${store.location}`, ...(opts.tag ? { tag: opts.tag } : {}), accounts, skus };
+  const lines = [
+    `seeded ${json.store}`,
+    ...Object.entries(accounts).map(([name, a]) => `  account ${a.id.padEnd(24)} ${name}, balance ${cents(a.balance)}`),
+    ...Object.entries(skus).map(([name, s]) => `  sku     ${s.sku.padEnd(24)} ${name}, ${s.available} on the shelf`),
+  ];
+  return { json, text: lines.join('\n') };
 }

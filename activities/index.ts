@@ -3,17 +3,15 @@
  */
 import { BANK_DDL, createBankActivities } from './bank';
 import { CARE_DDL, createCareActivities } from './care';
-import { COMPENSATIONS_DDL } from './effects';
+import type { EffectStore } from 'steadfast/activity';
 import { createInventoryActivities, INVENTORY_DDL } from './inventory';
 import { createNotificationActivities, NOTIFICATIONS_DDL } from './notifications';
 import { createShippingActivities, SHIPPING_DDL } from './shipping';
 import { createProductionActivities, PRODUCTION_DDL } from './production';
-import type { EffectStore } from './store';
 
-/** Tables of every simulated service; applied by {@link prepareStore}. */
+/** Tables of every simulated service (the store creates its own); applied by {@link prepareStore}. */
 export const SERVICE_DDL = [
   ...CARE_DDL,
-  ...COMPENSATIONS_DDL,
   ...BANK_DDL,
   ...INVENTORY_DDL,
   ...SHIPPING_DDL,

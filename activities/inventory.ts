@@ -7,9 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseOrReject } from '../workflows/validate';
-import { applyEffect, compensateEffect, reject, RejectionType, type CompensationOutcome } from './effects';
-import type { EffectStore, StoreTx } from './store';
+import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
+import { RejectionType } from '../contracts/rejections';
 
 export const INVENTORY_DDL = [
   `CREATE TABLE IF NOT EXISTS inventory_items (

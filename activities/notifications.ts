@@ -4,9 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseOrReject } from '../workflows/validate';
-import { applyEffect, compensateEffect, type CompensationOutcome } from './effects';
-import type { EffectStore, StoreTx } from './store';
+import {
+  parseOrReject,
+  applyEffect,
+  compensateEffect,
+  type CompensationOutcome,
+  type EffectStore,
+  type StoreTx,
+} from 'steadfast/activity';
 
 export const NOTIFICATIONS_DDL = [
   // No unique constraint on key: exactly-once is the effect store's job, and verify() checks it.

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { EffectStore, StoreTx } from './store';
+import { type EffectStore, type StoreTx } from 'steadfast/activity';
 
 export const PRODUCTION_DDL = [
   // Every non-unit effect (reservation, inspection, release, batch record), one row per key and

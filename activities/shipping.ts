@@ -5,9 +5,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseOrReject } from '../workflows/validate';
-import { applyEffect, compensateEffect, reject, RejectionType, type CompensationOutcome } from './effects';
-import type { EffectStore } from './store';
+import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore } from 'steadfast/activity';
+import { RejectionType } from '../contracts/rejections';
 
 export const SHIPPING_DDL = [
   // No unique constraint on key: exactly-once is the effect store's job, and verify() checks it.

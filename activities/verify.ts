@@ -19,20 +19,12 @@
  */
 import { CLEARING_ACCOUNT, LedgerKind } from './bank';
 import type { OrderLine } from './inventory';
-import type { EffectStore } from './store';
-import { OrderStep, TransferStep } from '../workflows/finance-steps';
+import type { EffectStore } from 'steadfast/activity';
+import type { RunRecord } from 'steadfast/client';
+import { OrderStep, TransferStep } from '../contracts/finance-steps';
 
 /** What the caller knows about one run. */
-export interface RunRecord {
-  workflowId: string;
-  workflowType: string;
-  /** Temporal's execution status name: `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TERMINATED`, `TIMED_OUT`, … */
-  status: string;
-  /** For a failed run: the type of its `ApplicationFailure`, e.g. `SagaCompensationFailed`. */
-  failureType?: string;
-  /** For `SagaCompensationFailed`: the activity types of the compensations that failed. */
-  failedCompensations?: string[];
-}
+export type { RunRecord };
 
 /** The invariants, by name. */
 export type Check =

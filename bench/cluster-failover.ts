@@ -24,11 +24,11 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Client as PgClient } from 'pg';
 import { prepareStore } from '../activities';
-import { openStore } from '../activities/store';
-import { distribution, type Distribution } from '../client/chaos/metrics';
-import { WorkerPool } from '../client/chaos/worker-pool';
-import { STATE_DIR } from '../platform/config';
-import { installRuntime } from '../platform/runtime';
+import { openStore } from '../src/activity/store';
+import { distribution, type Distribution } from '../src/chaos/metrics';
+import { WorkerPool } from '../src/chaos/worker-pool';
+import { STATE_DIR } from '../src/platform/config';
+import { installRuntime } from '../src/platform/runtime';
 import {
   clusterDown,
   clusterUp,
@@ -41,7 +41,7 @@ import {
   startNode,
   type ClusterState,
 } from '../src/cluster';
-import { workflowStartOptions } from '../workers/settings';
+import { workflowStartOptions } from '../src/common/failover';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { uniqueId, waitUntil } from '../test/helpers';
 

@@ -1,12 +1,23 @@
 #!/usr/bin/env node
-// The `steadfast` CLI. The code is TypeScript, loaded through tsx (a runtime dependency), so a
-// fresh clone needs `npm ci` and no build step. See client/cli.ts.
+// The `steadfast` CLI. An installed package runs its compiled JavaScript (dist/); a checkout of the
+// Steadfast repository runs the TypeScript sources through tsx, so it needs no build step.
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS shim */
-require('tsx/cjs');
-const { main } = require('../client/cli.ts');
+const fs = require('node:fs');
+const path = require('node:path');
 
-main(process.argv).then(
+const source = path.join(__dirname, '..', 'src', 'cli', 'cli.ts');
+let cli;
+if (fs.existsSync(source)) {
+  // The checkout's tsconfig maps `steadfast/*` to the sources, wherever the command runs from.
+  process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, '..', 'tsconfig.json');
+  require('tsx/cjs');
+  cli = require(source);
+} else {
+  cli = require('../dist/cli/cli.js');
+}
+
+cli.main(process.argv).then(
   (code) => {
     process.exitCode = code;
     // Long-lived handles (a native runtime, a stray socket) must not keep a finished command alive.

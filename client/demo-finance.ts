@@ -7,12 +7,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { balances } from '../activities/bank';
 import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
-import type { EffectStore } from '../activities/store';
-import type { TemporalHandle } from '../platform/servers';
-import { workflowStartOptions } from '../workers/settings';
+import { type EffectStore } from 'steadfast/activity';
+import { type TemporalHandle } from 'steadfast/testing';
+import { workflowStartOptions, FAULT_PLAN_MEMO_KEY, type FaultPlan } from 'steadfast/client';
 import { orderFulfillment } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
-import { OrderStep } from '../workflows/finance-steps';
+import { OrderStep } from '../contracts/finance-steps';
 import type { DemoScenario } from './demo';
 
 function startOrder(

@@ -6,17 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { prepareStore } from '../activities';
-import { openStore, type EffectStore } from '../activities/store';
-import { loadConfig } from '../platform/config';
-import { installRuntime } from '../platform/runtime';
-import { openTemporal, type TemporalHandle } from '../platform/servers';
-import { workflowStartOptions } from '../workers/settings';
-import { createWorker } from '../workers/worker';
+import { createActivities, prepareStore } from '../activities';
+import project from '../steadfast.config';
+import { openStore, type EffectStore } from 'steadfast/activity';
+import { loadConfig, installRuntime, createWorker } from 'steadfast/worker';
+import { openTemporal, type TemporalHandle } from 'steadfast/testing';
+import { workflowStartOptions, FAULT_PLAN_MEMO_KEY, type FaultPlan, formatTrail, trailOf } from 'steadfast/client';
 import { carePathway } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
 import { financeScenarios } from './demo-finance';
-import { formatTrail, trailOf } from './trail';
 
 /** One demo scenario: a run to start and what it shows. */
 export interface DemoScenario {
@@ -93,7 +90,11 @@ export async function runDemo(): Promise<number> {
       connection: temporal.nativeConnection,
       namespace: temporal.namespace,
       taskQueue: config.taskQueue,
-      store,
+      workflowsPath: project.workflowsPath,
+      bundlerOptions: project.bundlerOptions,
+      activities: createActivities(store),
+      // The demo shows faults on purpose: its runs carry fault plans.
+      faultInjection: true,
     });
     const runTag = randomUUID().slice(0, 8);
     const failures = await worker.runUntil(async () => {

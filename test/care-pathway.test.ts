@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import type { Worker } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
-import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
+import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
+import { referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
-import type { EffectStore } from '../activities/store';
-import { trailFromEvents } from '../client/trail';
+import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
+import type { EffectStore } from '../src/activity/store';
+import { trailFromEvents } from '../src/client/trail';
 import { historyEvents, tempSqliteStore, uniqueId } from './helpers';
 
 const flakyAdmissions: FaultPlan = { admitPatient: { kind: 'transient', times: 2 } };
@@ -37,7 +37,7 @@ for (const [name, start, followUpAfter] of [
     async function run(followUp: Duration) {
       const taskQueue = uniqueId('care-tq');
       const workflowId = uniqueId('care-patient-42');
-      const worker: Worker = await createWorker({
+      const worker: Worker = await referenceWorker({
         connection: temporal.nativeConnection,
         namespace: temporal.namespace,
         taskQueue,

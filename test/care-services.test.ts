@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCareActivities } from '../activities/care';
-import type { EffectStore } from '../activities/store';
-import { RejectionType } from '../workflows/failure-types';
+import type { EffectStore } from '../src/activity/store';
+import { RejectionType } from '../contracts/rejections';
 import { tempSqliteStore, uniqueId } from './helpers';
 
 describe('care services (SQLite store)', function () {

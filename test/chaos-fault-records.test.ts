@@ -11,16 +11,16 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { prepareStore } from '../activities';
-import { openStore, type EffectStore } from '../activities/store';
-import { AttemptObserver } from '../client/chaos/attempt-observer';
-import { extractFaultRecords } from '../client/chaos/fault-records';
-import { computeMetrics, recoveryTime, timeToDetect, timeToRecover, type FaultRecord } from '../client/chaos/metrics';
-import { scrape, sumOf } from '../client/chaos/prometheus';
-import { WorkerPool } from '../client/chaos/worker-pool';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
+import { openStore, type EffectStore } from '../src/activity/store';
+import { AttemptObserver } from '../src/chaos/attempt-observer';
+import { extractFaultRecords } from '../src/chaos/fault-records';
+import { computeMetrics, recoveryTime, timeToDetect, timeToRecover, type FaultRecord } from '../src/chaos/metrics';
+import { scrape, sumOf } from '../src/chaos/prometheus';
+import { WorkerPool } from '../src/chaos/worker-pool';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
+import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -100,8 +100,8 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
     const settled = Promise.allSettled(handles.map((h) => h.result()));
     const sampling = observer.sampleUntil(handles.map((h) => h.workflowId), settled);
 
-    const inProcess = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
-    const rescuer = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: killQueue, store });
+    const inProcess = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    const rescuer = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue: killQueue, store });
     const [results] = await Promise.all([
       inProcess.runUntil(async () => {
         await waitUntil(

@@ -2,6 +2,7 @@
  * The reliability formulas on synthetic fault sequences whose answers are worked out by hand in the
  * comments (times in ms; T0 is an arbitrary epoch offset so the numbers look like real ones).
  */
+import { BUSINESS_REJECTIONS } from '../contracts/rejections';
 import assert from 'node:assert/strict';
 import {
   computeMetrics,
@@ -11,11 +12,11 @@ import {
   timeToDetect,
   timeToRecover,
   type FaultRecord,
-} from '../client/chaos/metrics';
+} from '../src/chaos/metrics';
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
-import { AttemptObserver } from '../client/chaos/attempt-observer';
-import { extractFaultRecords } from '../client/chaos/fault-records';
+import { AttemptObserver } from '../src/chaos/attempt-observer';
+import { extractFaultRecords } from '../src/chaos/fault-records';
 
 const T0 = 1_780_000_000_000;
 const at = (ms: number) => T0 + ms;
@@ -191,7 +192,7 @@ describe('fault records from a synthetic history', function () {
       },
     }),
   ];
-  const opts = { workflowId: 'order-1', outcomeCorrect: true, kills: [], attemptFailures: [] };
+  const opts = { workflowId: 'order-1', outcomeCorrect: true, kills: [], attemptFailures: [], businessRejections: BUSINESS_REJECTIONS };
 
   it('counts the retried transient attempts and not the business rejection that ended the step', function () {
     // Attempt 2's type is the last attempt's lastFailure (transient), not the final CardDeclined;
@@ -272,7 +273,7 @@ describe('attempt observer bookkeeping on synthetic samples', function () {
 
 describe('STEADFAST_METRICS_PORT', function () {
   it('binds a bare port on loopback, keeps host:port, and names the variable when the value is bad', async function () {
-    const { metricsBindAddress } = await import('../platform/runtime');
+    const { metricsBindAddress } = await import('../src/platform/runtime');
     assert.equal(metricsBindAddress('9464'), '127.0.0.1:9464');
     assert.equal(metricsBindAddress(9464), '127.0.0.1:9464');
     assert.equal(metricsBindAddress('0.0.0.0:9464'), '0.0.0.0:9464');

@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { computeMetrics, type FaultRecord } from '../client/chaos/metrics';
-import { ChaosOptionsSchema } from '../client/chaos/options';
-import { outcomesByType, type ChaosReport } from '../client/chaos/report';
-import { renderReportHtml } from '../client/chaos/report-html';
-import type { RunRecord } from '../client/chaos/workflow-types';
+import { computeMetrics, type FaultRecord } from '../src/chaos/metrics';
+import { ChaosOptionsSchema } from '../src/chaos/options';
+import { outcomesByType, type ChaosReport } from '../src/chaos/report';
+import { renderReportHtml } from '../src/chaos/report-html';
+import type { RunRecord } from '../src/chaos/workflow-types';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -53,7 +53,7 @@ function syntheticReport(): ChaosReport {
   const window = { start, end: start + 24_000 };
   return {
     seed: 42,
-    options: ChaosOptionsSchema.parse({}),
+    options: { ...ChaosOptionsSchema.parse({}), types: ['orderFulfillment'] },
     server: '127.0.0.1:7233',
     startedAt: start - 3_000,
     finishedAt: start + 26_000,

@@ -11,14 +11,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openStore } from '../activities/store';
-import { WORKFLOW_TASK_STEP } from '../client/chaos/fault-records';
-import { checkInvariants, defaultInvariants } from '../client/chaos/invariants';
-import { ChaosUsageError, parseChaosOptions } from '../client/chaos/options';
-import { planChaos, runChaos } from '../client/chaos/runner';
-import type { ChaosReport } from '../client/chaos/report';
-import { CHAOS_WORKFLOW_TYPES, DEFAULT_CHAOS_TYPES } from '../client/chaos/workflow-types';
-import { PROJECT_ROOT } from '../platform/config';
+import { openStore } from '../src/activity/store';
+import { WORKFLOW_TASK_STEP } from '../src/chaos/fault-records';
+import { checkInvariants, defaultInvariants } from '../src/chaos/invariants';
+import { ChaosUsageError, parseChaosOptions } from '../src/chaos/options';
+import { planChaos, runChaos } from '../src/chaos/runner';
+import type { ChaosReport } from '../src/chaos/report';
+import { CHAOS_TYPES } from '../chaos';
+
+const CHAOS_WORKFLOW_TYPES = Object.fromEntries(CHAOS_TYPES.map((t) => [t.name, t]));
+const DEFAULT_CHAOS_TYPES = CHAOS_TYPES.map((t) => t.name);
+import { PROJECT_ROOT } from '../src/platform/config';
 
 /**
  * The run's options. High rates so that a short run meets every kind; the seed is one whose mix
@@ -220,7 +223,7 @@ describe('chaos options', function () {
   });
 
   it('npm run chaos exits 2 on bad usage', function () {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'client/chaos/command.ts', '--workflows', 'many'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/chaos/command.ts', '--workflows', 'many'], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
     });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startDevServer } from '../platform/servers';
+import { freePort, startDevServer } from '../src/platform/servers';
 import { parseJson, runCli, spawnCli, type CliProcess } from './cli-process';
 import { uniqueId } from './helpers';
 

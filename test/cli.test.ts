@@ -12,14 +12,15 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { balances } from '../activities/bank';
 import { stockLevels } from '../activities/inventory';
-import type { EffectStore } from '../activities/store';
-import { workflowRegistry } from '../client/workflow-registry';
-import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
-import { STEADFAST_FAILOVER, workflowStartOptions } from '../workers/settings';
-import { createWorker, workflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
+import type { EffectStore } from '../src/activity/store';
+import { workflowRegistry } from '../src/cli/workflow-registry';
+import { freePort, startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { STEADFAST_FAILOVER, workflowStartOptions } from '../src/common/failover';
+import { workflowBundle } from 'steadfast/worker';
+import { REFERENCE_WORKFLOWS, referenceBundle, referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
 import { parseJson, runCli, type CliResult } from './cli-process';
@@ -42,7 +43,7 @@ describe('steadfast CLI', function () {
   before(async function () {
     temporal = await startDevServer();
     ({ store, file: storeFile, cleanup: cleanupStore } = await tempSqliteStore());
-    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
     workerRun = worker.run();
     env = {
       TEMPORAL_ADDRESS: temporal.address,
@@ -384,7 +385,7 @@ describe('steadfast CLI', function () {
         const history = JSON.parse(fs.readFileSync(file, 'utf8'));
         assert.equal(r.json.events, history.events.length);
         assert.equal(history.events[0].eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
-        await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, retriedId);
+        await Worker.runReplayHistory({ workflowBundle: await referenceBundle() }, history, retriedId);
 
         const stdout = await cliJson('history', retriedId);
         assert.deepEqual(stdout.json, history);
@@ -422,8 +423,8 @@ describe('steadfast CLI', function () {
     });
 
     it("every registered type's example input passes its schema", function () {
-      assert.deepEqual([...workflowRegistry.keys()].sort(), ['carePathway', 'moneyTransfer', 'orderFulfillment', 'productionBatch']);
-      for (const spec of workflowRegistry.values()) {
+      assert.deepEqual([...workflowRegistry().keys()].sort(), ['carePathway', 'moneyTransfer', 'orderFulfillment', 'productionBatch']);
+      for (const spec of workflowRegistry().values()) {
         const parsed = spec.input.safeParse(spec.example);
         assert.ok(parsed.success, `${spec.workflow.name}: ${JSON.stringify(parsed.error?.issues)}`);
       }
@@ -558,19 +559,15 @@ describe('steadfast CLI', function () {
   });
 
   describe('reset after a bug is fixed', function () {
-    let buggyBundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+    let buggyBundle: Awaited<ReturnType<typeof workflowBundle>>;
 
     before(async function () {
-      buggyBundle = await bundleWorkflowCode({
-        workflowsPath: require.resolve('./fixtures/buggy-workflows'),
-        workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-      });
+      buggyBundle = await workflowBundle({ ...REFERENCE_WORKFLOWS, workflowsPath: require.resolve('./fixtures/buggy-workflows') });
     });
 
     /** Runs `fn` while a worker with the buggy (or, by default, the fixed) code polls `queue`. */
     async function withWorker<T>(queue: string, code: 'buggy' | 'fixed', fn: () => Promise<T>): Promise<T> {
-      const w = await createWorker({
+      const w = await referenceWorker({
         connection: temporal.nativeConnection,
         namespace: temporal.namespace,
         taskQueue: queue,

@@ -5,18 +5,22 @@
  * once, `verifyStore`: money and stock conserved) are the harness's.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { EffectStore } from '../activities/store';
-import { checkInvariants, defaultInvariants, type InvariantVerdict } from '../client/chaos/invariants';
-import { Rng, type ChaosFaultPlan } from '../client/chaos/plan';
-import { recordOfRun } from '../client/chaos/runner';
-import { CHAOS_WORKFLOW_TYPES, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from '../client/chaos/workflow-types';
-import { workflowStartOptions } from '../workers/settings';
-import { FAULT_PLAN_MEMO_KEY } from '../workflows/fault-plan';
+import type { EffectStore } from '../src/activity/store';
+import { CHAOS_TYPES as CHAOS_TYPE_LIST } from '../chaos';
+import { checkInvariants, defaultInvariants, type InvariantVerdict } from '../src/chaos/invariants';
+import { Rng, type ChaosFaultPlan } from '../src/chaos/plan';
+import { recordOfRun } from '../src/chaos/runner';
+import type { ChaosRunDraw, ChaosWorkflowType, ExpectedOutcome, RunRecord } from '../src/chaos/workflow-types';
+import { workflowStartOptions } from '../src/common/failover';
+import { FAULT_PLAN_MEMO_KEY } from '../src/common/fault-plan';
 import { uniqueId } from './helpers';
+
+/** The reference application's chaos types, by name. */
+export const CHAOS_WORKFLOW_TYPES: Record<string, ChaosWorkflowType> = Object.fromEntries(CHAOS_TYPE_LIST.map((t) => [t.name, t]));
 
 /** A run to start: a workflow type, its fault plan, and (optionally) a change to its drawn input. */
 export interface RunSpec {
-  type: keyof typeof CHAOS_WORKFLOW_TYPES;
+  type: 'orderFulfillment' | 'moneyTransfer' | 'productionBatch' | 'carePathway';
   plan?: ChaosFaultPlan;
   /** Only draws whose expected outcome is this (default: any). */
   want?: ExpectedOutcome['status'];

@@ -18,11 +18,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { EffectStore } from '../activities/store';
-import { WorkerPool } from '../client/chaos/worker-pool';
-import { runChaos } from '../client/chaos/runner';
-import { CHAOS_WORKFLOW_TYPES as CHAOS_TYPES } from '../client/chaos/workflow-types';
-import { PROJECT_ROOT } from '../platform/config';
+import type { EffectStore } from '../src/activity/store';
+import { WorkerPool } from '../src/chaos/worker-pool';
+import { runChaos } from '../src/chaos/runner';
+import { PROJECT_ROOT } from '../src/platform/config';
 import {
   clusterDown,
   clusterStatus,
@@ -37,7 +36,7 @@ import {
   type ClusterState,
 } from '../src/cluster';
 import { uniqueId, waitUntil } from './helpers';
-import { checkRuns, finishRuns, startRuns, violations, type RunSpec } from './cluster-runs';
+import { CHAOS_WORKFLOW_TYPES as CHAOS_TYPES, checkRuns, finishRuns, startRuns, violations, type RunSpec } from './cluster-runs';
 import { pgTestUrl, storeBackends, type TempStore } from './stores';
 
 /** True in CI: `CI` set to anything but empty or "false". */

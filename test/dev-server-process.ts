@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { resolveServer } from '../platform/provision';
+import { resolveServer } from '../src/platform/provision';
 import { waitUntil } from './helpers';
 import type { Exit } from './worker-process';
 

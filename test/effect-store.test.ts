@@ -13,9 +13,9 @@ import { createActivities } from '../activities';
 import { balances } from '../activities/bank';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
-import { IdempotencyKeyReusedError, type EffectStore } from '../activities/store';
+import { IdempotencyKeyReusedError, type EffectStore } from '../src/activity/store';
 import { verifyStore } from '../activities/verify';
-import { RejectionType } from '../workflows/failure-types';
+import { RejectionType } from '../contracts/rejections';
 import { uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
 

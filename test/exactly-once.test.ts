@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
-import type { EffectStore } from '../activities/store';
-import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
+import type { EffectStore } from '../src/activity/store';
+import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { moneyTransfer, orderFulfillment } from '../workflows';
-import type { FaultPlan, FaultSpec } from '../workflows/fault-plan';
-import { OrderStep, TransferStep } from '../workflows/finance-steps';
+import type { FaultPlan, FaultSpec } from '../src/common/fault-plan';
+import { OrderStep, TransferStep } from '../contracts/finance-steps';
 import { assertVerified, runFinance, stepOf } from './finance-harness';
 import { storeBackends, type TempStore } from './stores';
 

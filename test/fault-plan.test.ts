@@ -2,8 +2,8 @@
  * Which fault applies to which attempt: single specs and sequences.
  */
 import assert from 'node:assert/strict';
-import { faultFor } from '../activities/fault-injection';
-import type { FaultPlan } from '../workflows/fault-plan';
+import { faultFor } from '../src/activity/fault-injection';
+import type { FaultPlan } from '../src/common/fault-plan';
 
 describe('fault plan', function () {
   const kinds = (plan: FaultPlan, activity: string, attempts: number) =>

@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { EffectStore } from '../activities/store';
+import type { EffectStore } from '../src/activity/store';
 import { verifyStore, type RunRecord, type VerifyReport } from '../activities/verify';
-import { runRecordOf } from '../client/run-record';
-import { faultAttributes, type FaultAttributes } from '../client/runs';
-import { trailFromEvents, type TrailStep } from '../client/trail';
-import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
-import { workflowStartOptions } from '../workers/settings';
-import { createWorker } from '../workers/worker';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
+import { runRecordOf } from '../src/client/run-record';
+import { faultAttributes, type FaultAttributes } from '../src/client/runs';
+import { trailFromEvents, type TrailStep } from '../src/client/trail';
+import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
+import { workflowStartOptions } from '../src/common/failover';
+import { referenceWorker } from './reference-worker';
+import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -69,7 +69,7 @@ export async function runFinance<I, R>(
 ): Promise<FinishedRun<R>> {
   const taskQueue = uniqueId('finance-tq');
   const workflowId = uniqueId(opts.idPrefix ?? workflow.name);
-  const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+  const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
   const handle = await temporal.client.workflow.start(workflow, {
     taskQueue,
     workflowId,

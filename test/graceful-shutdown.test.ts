@@ -5,7 +5,7 @@
  * from its checkpoint.
  */
 import assert from 'node:assert/strict';
-import { workflowStartOptions } from '../workers/settings';
+import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 import { repeatedEffects, stageAttempts, stageChunks } from './production-store';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { openStore, type EffectStore } from '../activities/store';
+import { openStore, type EffectStore } from '../src/activity/store';
 import { prepareStore } from '../activities';
 
 /** A unique id for a workflow or task queue, from a readable prefix. */

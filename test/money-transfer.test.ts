@@ -6,16 +6,17 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { balances, CLEARING_ACCOUNT } from '../activities/bank';
-import { SimulatedFaultType } from '../activities/fault-injection';
+import { SimulatedFaultType } from '../src/activity/fault-injection';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
-import type { EffectStore } from '../activities/store';
-import type { TemporalHandle } from '../platform/servers';
+import type { EffectStore } from '../src/activity/store';
+import type { TemporalHandle } from '../src/platform/servers';
 import { moneyTransfer } from '../workflows';
-import { RejectionType, SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
-import type { FaultPlan } from '../workflows/fault-plan';
-import { TransferStep } from '../workflows/finance-steps';
+import { RejectionType } from '../contracts/rejections';
+import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
+import type { FaultPlan } from '../src/common/fault-plan';
+import { TransferStep } from '../contracts/finance-steps';
 import type { MoneyTransferInput } from '../workflows/money-transfer';
-import { serviceCall } from '../workflows/options';
+import { serviceCall } from '../src/workflow/options';
 import {
   assertFailedWith,
   assertVerified,

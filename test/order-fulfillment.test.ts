@@ -9,15 +9,16 @@ import { temporal as proto } from '@temporalio/proto';
 import { balances } from '../activities/bank';
 import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
-import type { EffectStore } from '../activities/store';
-import { SimulatedFaultType } from '../activities/fault-injection';
-import type { TemporalHandle } from '../platform/servers';
+import type { EffectStore } from '../src/activity/store';
+import { SimulatedFaultType } from '../src/activity/fault-injection';
+import type { TemporalHandle } from '../src/platform/servers';
 import { orderFulfillment } from '../workflows';
-import { RejectionType, SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
-import { OrderStep } from '../workflows/finance-steps';
+import { RejectionType } from '../contracts/rejections';
+import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
+import { OrderStep } from '../contracts/finance-steps';
 import type { OrderFulfillmentInput } from '../workflows/order-fulfillment';
-import { serviceCall } from '../workflows/options';
-import type { SagaCompensationFailedDetails } from '../workflows/saga';
+import { serviceCall } from '../src/workflow/options';
+import type { SagaCompensationFailedDetails } from '../src/workflow/saga';
 import {
   assertFailedWith,
   assertVerified,

@@ -7,17 +7,17 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { SimulatedFaultType } from '../activities/fault-injection';
+import { SimulatedFaultType } from '../src/activity/fault-injection';
 import type { Worker } from '@temporalio/worker';
 import { plantDefects } from '../activities/production';
-import type { EffectStore } from '../activities/store';
-import { startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
-import { createWorker } from '../workers/worker';
-import { STEADFAST_FAILOVER, workflowStartOptions } from '../workers/settings';
+import type { EffectStore } from '../src/activity/store';
+import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
+import { referenceWorker } from './reference-worker';
+import { STEADFAST_FAILOVER, workflowStartOptions } from '../src/common/failover';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { productionBatch } from '../workflows';
-import { SAGA_COMPENSATION_FAILED } from '../workflows/failure-types';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../workflows/fault-plan';
+import { SAGA_COMPENSATION_FAILED } from '../src/common/failure-types';
+import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { INVALID_PRODUCTION_INPUT, type ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { productionEffects, stageChunks } from './production-store';
@@ -34,7 +34,7 @@ describe('productionBatch on the time-skipping test server', function () {
     temporal = await startTimeSkippingServer();
     ({ store, cleanup: cleanupStore } = await tempSqliteStore());
     taskQueue = uniqueId('production-tq');
-    worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+    worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
     running = worker.run();
   });
 

@@ -2,7 +2,7 @@
  * Production-line test fixtures: a small line's input, and reading the line's effects back from
  * the store for assertions.
  */
-import type { EffectStore } from '../activities/store';
+import type { EffectStore } from '../src/activity/store';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 
 /** A small line: one batch of 10 units through two 200 ms stages, checkpointed every 5 units. */

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../platform/config';
-import { ProvisioningError, resolveServer, withResolvedServer } from '../platform/provision';
-import { openTemporal, startDevServer, type TemporalHandle } from '../platform/servers';
+import { loadConfig } from '../src/platform/config';
+import { ProvisioningError, resolveServer, withResolvedServer } from '../src/platform/provision';
+import { openTemporal, startDevServer, type TemporalHandle } from '../src/platform/servers';
 
 function executable(dir: string, name: string, body = 'exit 1'): string {
   fs.mkdirSync(dir, { recursive: true });
@@ -96,7 +96,7 @@ describe('server provisioning', function () {
     });
 
     it('names the address it tried when the server is unreachable', async function () {
-      const port = await import('../platform/servers').then((m) => m.freePort());
+      const port = await import('../src/platform/servers').then((m) => m.freePort());
       await assert.rejects(
         openTemporal({}, loadConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` })),
         (err: Error) => err.message.includes(`127.0.0.1:${port}`) && /cannot reach the Temporal server/.test(err.message),

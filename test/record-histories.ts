@@ -17,12 +17,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { openStore, type EffectStore } from '../activities/store';
+import { openStore, type EffectStore } from '../src/activity/store';
 import { prepareStore } from '../activities';
-import { installRuntime } from '../platform/runtime';
-import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../platform/servers';
-import { arm } from '../workers/crash-points';
-import { createWorker } from '../workers/worker';
+import { installRuntime } from '../src/platform/runtime';
+import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
+import { arm } from '../src/worker/crash-points';
+import { referenceWorker } from './reference-worker';
 import { scenarios, type Scenario } from './scenarios';
 import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
 
@@ -56,7 +56,7 @@ async function recordOnTimeSkippingServer(list: Scenario[]): Promise<void> {
     await prepareStore(store);
     for (const scenario of list) {
       const taskQueue = `record-${scenario.name}`;
-      const worker = await createWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+      const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
       const handle = await scenario.start(temporal, taskQueue, `recorded-${scenario.name}`, store);
       await worker.runUntil(async () => {
         await scenario.whileRunning?.(handle, store);

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { workflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker';
+import { workflowBundle } from 'steadfast/worker';
+import { REFERENCE_WORKFLOWS, referenceBundle } from './reference-worker';
 
 const HISTORIES_DIR = path.join(__dirname, 'histories');
 const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
@@ -23,16 +24,12 @@ describe('replay of recorded histories', function () {
 
   for (const file of files) {
     it(`replays ${file} without a determinism error`, async function () {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, loadHistory(file), file);
+      await Worker.runReplayHistory({ workflowBundle: await referenceBundle() }, loadHistory(file), file);
     });
   }
 
   function bundleFixture(dir: string) {
-    return bundleWorkflowCode({
-      workflowsPath: require.resolve(`./fixtures/${dir}`),
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-    });
+    return workflowBundle({ ...REFERENCE_WORKFLOWS, workflowsPath: require.resolve(`./fixtures/${dir}`) });
   }
 
   for (const history of ['care-pathway-success.json', 'production-batch-crashed.json']) {

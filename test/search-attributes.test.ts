@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
-import { withResolvedServer } from '../platform/provision';
-import { ensureSearchAttributes } from '../platform/search-attributes';
-import { freePort } from '../platform/servers';
+import { withResolvedServer } from '../src/platform/provision';
+import { ensureSearchAttributes } from '../src/platform/search-attributes';
+import { freePort } from '../src/platform/servers';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 

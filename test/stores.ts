@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { prepareStore } from '../activities';
-import { openStore, type EffectStore } from '../activities/store';
+import { openStore, type EffectStore } from '../src/activity/store';
 import { tempSqliteStore } from './helpers';
 
 /** A throwaway store and how to remove it. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import Long from 'long';
 import type { temporal } from '@temporalio/proto';
-import { trailFromEvents } from '../client/trail';
+import { trailFromEvents } from '../src/client/trail';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 

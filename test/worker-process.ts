@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { EffectStore } from '../activities/store';
-import { PROJECT_ROOT } from '../platform/config';
-import { startDevServer, type TemporalHandle } from '../platform/servers';
-import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../workers/crash-points';
+import type { EffectStore } from '../src/activity/store';
+import { PROJECT_ROOT } from '../src/platform/config';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../src/worker/crash-points';
+import { REFERENCE_WORKFLOWS } from './reference-worker';
 import { WORKER_READY_MARKER } from '../workers/main';
-import type { FailoverProfile } from '../workers/settings';
+import type { FailoverProfile } from '../src/common/failover';
 import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 export interface WorkerProcessOptions {
@@ -182,7 +183,7 @@ export async function killAllWorkers(): Promise<void> {
 /** Bundles the workflows with the crash-point interceptor once and writes it to `dir`; returns the file. */
 export async function writeCrashPointBundle(dir: string): Promise<string> {
   const file = path.join(dir, 'workflow-bundle.js');
-  fs.writeFileSync(file, (await crashPointBundle()).code);
+  fs.writeFileSync(file, (await crashPointBundle(REFERENCE_WORKFLOWS)).code);
   return file;
 }
 

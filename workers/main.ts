@@ -1,15 +1,14 @@
 /**
- * A Steadfast worker process: `npm run worker` (`tsx workers/main.ts`). The crash tests, the
- * failover benchmark and the chaos harness spawn it; `steadfast worker` runs the same
- * {@link runWorker} in the CLI's process. Configuration: see workers/run.ts.
+ * The reference application's worker process: `npm run worker` (`tsx workers/main.ts`). The crash
+ * tests, the failover benchmark and the chaos harness spawn it; `steadfast worker` runs the same
+ * `runWorker` in the CLI's process. Configuration: see `runWorker` in `steadfast/worker`.
  *
  * Prints one line `steadfast-worker-ready {json}` once it polls, so harnesses can wait for it.
  * Exit codes: 0 after a graceful shutdown, 1 on a failure (an unreachable server names the
  * address it tried), 2 on a bad setting (the message names the variable).
  */
-import { ConfigError } from '../platform/config';
-import { installRuntime } from '../platform/runtime';
-import { runWorker } from './run';
+import { ConfigError, installRuntime, runWorker } from 'steadfast/worker';
+import project from '../steadfast.config';
 
 /** The prefix of the line a worker process prints once it polls; harnesses wait for it. */
 export const WORKER_READY_MARKER = 'steadfast-worker-ready ';
@@ -20,6 +19,7 @@ export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Pr
   try {
     installRuntime('WARN');
     await runWorker({
+      project,
       env,
       onReady: (ready) => {
         identity = ready.identity;

@@ -23,8 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { stepKey } from './idempotency';
-import { serviceCall } from './options';
+import { stepKey, serviceCall } from 'steadfast/workflow';
 
 export interface CarePathwayInput {
   patientId: string;

@@ -13,11 +13,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import { TransferStep } from './finance-steps';
-import { stepKey } from './idempotency';
-import { serviceCall } from './options';
-import { Saga } from './saga';
-import { parseOrReject } from './validate';
+import { TransferStep } from '../contracts/finance-steps';
+import { stepKey, serviceCall, Saga, parseOrReject } from 'steadfast/workflow';
 
 /**
  * The schema of {@link MoneyTransferInput}: the workflow checks its input with it before any step,

@@ -25,9 +25,7 @@ import {
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import { stepKey } from './idempotency';
-import { checkpointedStage, serviceCall } from './options';
-import { Saga } from './saga';
+import { stepKey, checkpointedStage, serviceCall, Saga } from 'steadfast/workflow';
 
 /** Failure type of an input that cannot be produced; not retryable. */
 export const INVALID_PRODUCTION_INPUT = 'InvalidProductionInput';

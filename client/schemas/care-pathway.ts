@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import { carePathway } from '../../workflows';
-import { defineWorkflowType } from '../workflow-type';
-import { duration, nonEmpty } from './common';
+import { defineWorkflowType } from 'steadfast';
+import { duration, nonEmpty } from 'steadfast/workflow';
 
 /** `carePathway`'s entry in the workflow registry. */
 export const carePathwayType = defineWorkflowType({

@@ -6,7 +6,7 @@
  */
 import { moneyTransfer } from '../../workflows';
 import { moneyTransferInputSchema } from '../../workflows/money-transfer';
-import { defineWorkflowType } from '../workflow-type';
+import { defineWorkflowType } from 'steadfast';
 
 /** `moneyTransfer`'s entry in the workflow registry. */
 export const moneyTransferType = defineWorkflowType({

@@ -6,7 +6,7 @@
  */
 import { orderFulfillment } from '../../workflows';
 import { orderFulfillmentInputSchema } from '../../workflows/order-fulfillment';
-import { defineWorkflowType } from '../workflow-type';
+import { defineWorkflowType } from 'steadfast';
 
 /** `orderFulfillment`'s entry in the workflow registry. */
 export const orderFulfillmentType = defineWorkflowType({

@@ -6,7 +6,7 @@
  */
 import { productionBatch } from '../../workflows';
 import { productionBatchInputSchema } from '../../workflows/production-batch';
-import { defineWorkflowType } from '../workflow-type';
+import { defineWorkflowType } from 'steadfast';
 
 /** `productionBatch`'s entry in the workflow registry. */
 export const productionBatchType = defineWorkflowType({

@@ -23,8 +23,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STATE_DIR } from '../../platform/config';
-import { findOnPath, isExecutableFile } from '../../platform/provision';
+import { STATE_DIR } from '../platform/config';
+import { findOnPath, isExecutableFile } from '../platform/provision';
 
 /**
  * The pinned Temporal server. v1.31 and later need a newer Go than this project's machines have;

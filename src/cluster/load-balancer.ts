@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { isExecutableFile } from '../../platform/provision';
+import { isExecutableFile } from '../platform/provision';
 
 /** One step of finding HAProxy. */
 export interface LbAttempt {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Reader } from 'protobufjs';
 import { Client } from 'pg';
-import { PROJECT_ROOT } from '../../platform/config';
+import { PROJECT_ROOT } from '../platform/config';
 import type { PersistenceTarget } from './node-config';
 
 /** The script that CI uses to start a throwaway PostgreSQL server. */

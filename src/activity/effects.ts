@@ -1,0 +1,109 @@
+/**
+ * What every simulated downstream service shares: business rejections with stable types, request
+ * validation, and the two ways of touching the effect store:
+ *
+ *   applyEffect(key)                     the step: exactly once per key, refused once compensated
+ *   compensateEffect(key, forwardKey)    its undo: exactly once, a no-op that leaves a tombstone
+ *                                        when the step never happened
+ *
+ * The tombstone (`steadfast_compensations`) is what makes "compensate a step that may or may not
+ * have happened" safe: once a step's key is compensated, a late attempt of that step (a hung
+ * attempt that wakes up, a reset run) is refused instead of landing after its undo.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../common/failure-types';
+import { IdempotencyKeyReusedError, type EffectStore, type StoreTx } from './store';
+
+/** Throws a business rejection: a non-retryable `ApplicationFailure` with a stable type. */
+export function reject(type: string, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+}
+
+
+/** How a compensation ended: it undid a landed effect, or found none and left a tombstone. */
+export type CompensationOutcome = 'undone' | 'nothing-to-undo';
+
+async function compensatedBy(q: Pick<StoreTx, 'get'>, key: string): Promise<string | undefined> {
+  const row = await q.get<{ compensation_key: string }>(
+    'SELECT compensation_key FROM steadfast_compensations WHERE key = ?',
+    [key],
+  );
+  return row?.compensation_key;
+}
+
+function refuseCompensated(key: string, by: string): never {
+  return reject(
+    FailureType.stepAlreadyCompensated,
+    `step "${key}" was already compensated (by "${by}") and will not be applied; ` +
+      'to try the business operation again, start a new run with a new workflow id',
+    { key, compensationKey: by },
+  );
+}
+
+function mapKeyReuse(err: unknown): never {
+  if (err instanceof IdempotencyKeyReusedError) {
+    return reject(FailureType.idempotencyKeyReused, err.message, { key: err.key });
+  }
+  throw err;
+}
+
+/**
+ * Applies a step's effect exactly once per `key` (see `EffectStore.once`): a repeat with the same
+ * request returns the recorded result; a repeat with different fields is rejected
+ * (`IdempotencyKeyReused`); a key that was already compensated is refused (`StepAlreadyCompensated`).
+ */
+export async function applyEffect<T>(
+  store: EffectStore,
+  key: string,
+  request: unknown,
+  effect: (tx: StoreTx) => Promise<T>,
+): Promise<T> {
+  // Checked before the recorded result is returned, so a reset run cannot "complete" a step whose
+  // effect was undone; checked again inside the transaction, where it is race-free.
+  const early = await compensatedBy(store, key);
+  if (early) refuseCompensated(key, early);
+  try {
+    const { value } = await store.once(key, request, async (tx) => {
+      const by = await compensatedBy(tx, key);
+      if (by) refuseCompensated(key, by);
+      return effect(tx);
+    });
+    return value;
+  } catch (err) {
+    return mapKeyReuse(err);
+  }
+}
+
+/**
+ * Runs a compensation exactly once per `key`, serialized with the step it undoes (`forwardKey`).
+ * `undo` returns whether there was an effect to undo; either way the step's key is marked
+ * compensated, so the step can no longer land afterwards. Tolerates "the step never happened".
+ */
+export async function compensateEffect(
+  store: EffectStore,
+  service: string,
+  key: string,
+  forwardKey: string,
+  undo: (tx: StoreTx) => Promise<boolean>,
+): Promise<CompensationOutcome> {
+  try {
+    const { value } = await store.once(
+      key,
+      { compensates: forwardKey },
+      async (tx) => {
+        const outcome: CompensationOutcome = (await undo(tx)) ? 'undone' : 'nothing-to-undo';
+        await tx.run(
+          // DO NOTHING: a second compensation of the same step (another key) keeps the first record.
+          'INSERT INTO steadfast_compensations (key, compensation_key, service, outcome, created_at) ' +
+            'VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+          [forwardKey, key, service, outcome, new Date().toISOString()],
+        );
+        return outcome;
+      },
+      { alsoLock: [forwardKey] },
+    );
+    return value;
+  } catch (err) {
+    return mapKeyReuse(err);
+  }
+}

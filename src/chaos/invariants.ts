@@ -1,0 +1,109 @@
+/**
+ * The correctness verdict of a chaos run: a list of invariant checks, each returning whether it
+ * holds and, when not, what broke. The harness always runs the built-in ones, plus the store-wide
+ * checks that the workflow types in the mix bring (`ChaosWorkflowType.invariants`: the reference
+ * application's finance types bring its `verifyStore`); callers add more through
+ * `runChaos(options, { invariants })`.
+ */
+import type { EffectStore } from '../activity/store';
+import type { ChaosWorkflowType, RunRecord } from './workflow-types';
+
+/** What a check sees: the effect store and every run of the chaos run. */
+export interface InvariantContext {
+  store: EffectStore;
+  runs: readonly RunRecord[];
+  types: Readonly<Record<string, ChaosWorkflowType>>;
+}
+
+/** The result of one check. */
+export interface InvariantVerdict {
+  name: string;
+  holds: boolean;
+  /** How many things were checked (runs, rows, accounts). */
+  checked: number;
+  /** What broke, one line each (empty when the invariant holds). */
+  violations: string[];
+  /** Findings that break nothing but need an operator (e.g. a compensation that failed and was reported). */
+  notes?: string[];
+}
+
+/** One invariant. `check` must not throw for a violation; it reports it. */
+export interface InvariantCheck {
+  name: string;
+  description: string;
+  check(ctx: InvariantContext): Promise<Omit<InvariantVerdict, 'name'>>;
+}
+
+export function verdict(checked: number, violations: string[]): Omit<InvariantVerdict, 'name'> {
+  return { holds: violations.length === 0, checked, violations };
+}
+
+/** Every run reached a terminal state within the time limit. */
+export const everyRunTerminal: InvariantCheck = {
+  name: 'every run terminal',
+  description: 'no run is still open when the harness stops (nothing lost, nothing stuck)',
+  async check({ runs }) {
+    return verdict(runs.length, runs.filter((r) => r.status === 'running').map((r) => `${r.workflowId}: still running`));
+  },
+};
+
+/** Every run ended in the state its fault plan and input call for. */
+export const everyOutcomeCorrect: InvariantCheck = {
+  name: 'every outcome correct',
+  description:
+    'the terminal state its fault plan and input call for: completed, or failed with the planned type (a simulated permanent fault, a business rejection, SagaCompensationFailed)',
+  async check({ runs }) {
+    return verdict(
+      runs.length,
+      runs
+        .filter((r) => r.status !== 'running' && !r.outcomeCorrect)
+        .map((r) => {
+          const want = r.expected.status === 'failed' ? `failed (${r.expected.failureType})` : 'completed';
+          return `${r.workflowId}: ${r.status}${r.failureType ? ` (${r.failureType})` : ''}, expected ${want}`;
+        }),
+    );
+  },
+};
+
+/** Each run's effects are exactly the expected ones, once each, each with its idempotency record. */
+export const effectsExactlyOnce: InvariantCheck = {
+  name: 'effects exactly once',
+  description: "each run's effects in the store: the expected ones, one per key, none duplicated",
+  async check({ store, runs, types }) {
+    const violations: string[] = [];
+    for (const run of runs) violations.push(...(await types[run.workflowType].checkEffects(store, run)));
+    return verdict(runs.length, violations);
+  },
+};
+
+/** The checks every chaos run makes. */
+export const BUILTIN_INVARIANTS: readonly InvariantCheck[] = [everyRunTerminal, everyOutcomeCorrect, effectsExactlyOnce];
+
+/**
+ * The invariants of a chaos run over `typeNames`: the built-in ones, then each store-wide check
+ * the types bring (once, even when several types bring it), then `extra`.
+ */
+export function defaultInvariants(
+  types: Readonly<Record<string, ChaosWorkflowType>>,
+  typeNames: readonly string[],
+  extra: readonly InvariantCheck[] = [],
+): InvariantCheck[] {
+  const out: InvariantCheck[] = [...BUILTIN_INVARIANTS];
+  for (const check of [...typeNames.flatMap((t) => types[t]?.invariants ?? []), ...extra]) {
+    if (!out.includes(check)) out.push(check);
+  }
+  return out;
+}
+
+/** Runs every check; a check that throws counts as violated, with its error as the violation. */
+export async function checkInvariants(checks: readonly InvariantCheck[], ctx: InvariantContext): Promise<InvariantVerdict[]> {
+  const out: InvariantVerdict[] = [];
+  for (const c of checks) {
+    try {
+      out.push({ name: c.name, ...(await c.check(ctx)) });
+    } catch (err) {
+      out.push({ name: c.name, holds: false, checked: 0, violations: [`the check itself failed: ${(err as Error).message}`] });
+    }
+  }
+  return out;
+}

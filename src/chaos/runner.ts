@@ -1,0 +1,372 @@
+/**
+ * `runChaos`: N workflow runs under a fault schedule, on a dev server of its own (127.0.0.1 only)
+ * with several worker processes, measured from real events and checked against invariants.
+ *
+ *   seed ──► fault plans (memo) + kill schedule ──► dev server + worker processes
+ *        ──► start runs ──► loop: sample runs (attempt observer), kill/respawn workers, scrape metrics
+ *        ──► histories ──► fault records ──► metrics + invariants ──► report (summary, JSON, HTML)
+ *
+ * With `target: 'cluster'` the runs go to the cluster of `steadfast cluster up` instead (through its
+ * load balancer), and `nodeKills` SIGKILLs server nodes there, each restarted after `nodeDownSeconds`.
+ *
+ * Bounded: at most `workflows` runs, `kills` kills, one server restart, `nodeKills` node kills, `timeLimitSeconds` in all;
+ * then every process it started is stopped.
+ */
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadProject } from '../config/load';
+import { openStore, type EffectStore } from '../activity/store';
+import { STATE_DIR } from '../platform/config';
+import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
+import { workflowStartOptions } from '../common/failover';
+import { FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
+import { DEFAULT_CLUSTER_DIR, NodeKiller, nodeKillFaults, readClusterState, shardOfWorkflow, type ClusterState, type RunOnShard } from '../cluster';
+import { AttemptObserver } from './attempt-observer';
+import { extractFaultRecords, failureTypeOf, unnoticedKillRecords } from './fault-records';
+import { runRecordOf } from '../client/run-record';
+import { checkInvariants, defaultInvariants, type InvariantCheck } from './invariants';
+import { computeMetrics, type FaultRecord } from './metrics';
+import { ChaosUsageError, parseChaosOptions, type ChaosOptions } from './options';
+import { drawFaultPlan, drawSchedule, Rng, type ChaosFaultPlan } from './plan';
+import { scrape, workerCounters } from './prometheus';
+import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
+import { renderReportHtml } from './report-html';
+import { WorkerPool, type WorkerProcess } from './worker-pool';
+import { projectChaosTypes, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
+
+/** Seams for callers: more invariants (e.g. a store-wide `verify`), more workflow types. */
+export interface ChaosExtensions {
+  /** Checks run after the built-in ones and those the workflow types bring. */
+  invariants?: readonly InvariantCheck[];
+  /** Workflow types in addition to (or replacing, by name) the built-in registry. */
+  types?: Readonly<Record<string, ChaosWorkflowType>>;
+  /** Called with a line of news (seed, directory) before the run starts; default: stderr. */
+  log?: (line: string) => void;
+}
+
+const STATUS = temporal.api.enums.v1.WorkflowExecutionStatus;
+
+interface PlannedRun extends DrawnRun {
+  handle?: WorkflowHandle;
+  status: string;
+  startedAt?: number;
+  closedAt?: number;
+}
+
+function statusName(s: number | null | undefined): string {
+  const name = s === null || s === undefined ? undefined : STATUS[s];
+  return name ? name.replace('WORKFLOW_EXECUTION_STATUS_', '').toLowerCase() : 'unknown';
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+}
+
+/** One run as the seed fixes it, before it starts. */
+export interface DrawnRun extends ChaosRunDraw {
+  workflowId: string;
+  type: ChaosWorkflowType;
+  plan: ChaosFaultPlan;
+  expected: ExpectedOutcome;
+}
+
+/** Everything a seed fixes: the runs (type, fault plan, input, expected outcome) and the schedule. */
+export interface ChaosPlan {
+  runs: DrawnRun[];
+  /** Kill moments, ms after the runs started, ascending. */
+  killAt: number[];
+  /** For each kill, which live worker (a fraction of the live list). */
+  victims: number[];
+  /** The server restart moment, ms after the runs started, when asked for. */
+  restartAt?: number;
+  /** Server-node kill moments (cluster target), ms after the runs started, ascending. */
+  nodeKillAt: number[];
+  /** For each node kill, which running node (a fraction of the list). */
+  nodeVictims: number[];
+}
+
+/**
+ * Draws every random choice of a chaos run from `seed`, in a fixed order (each run's fault plan
+ * and input, then the kill schedule, the restart, the victims), so the seed alone fixes them.
+ * Pure: tests use it to pick a seed whose mix covers what they need.
+ */
+export function planChaos(options: ChaosOptions, types: Readonly<Record<string, ChaosWorkflowType>>, seed: number): ChaosPlan {
+  const rng = new Rng(seed);
+  const runs = Array.from({ length: options.workflows }, (_, index): DrawnRun => {
+    const type = types[options.types[index % options.types.length]];
+    const workflowId = `chaos-${seed}-${type.name}-${index}`;
+    const plan = drawFaultPlan(rng, type.faultableActivities, options.rates);
+    const draw = type.draw({ workflowId, index, rng });
+    return { workflowId, type, plan, ...draw, expected: type.expected(plan, draw) };
+  });
+  const windowMs = options.killWindowSeconds * 1000;
+  const killAt = drawSchedule(rng, options.kills, Math.min(500, windowMs / 2), windowMs);
+  const restartAt = options.serverRestart ? drawSchedule(rng, 1, Math.min(1_000, windowMs / 2), windowMs)[0] : undefined;
+  const victims = killAt.map(() => rng.float());
+  // Drawn last, so that adding node kills changes none of the choices above.
+  const nodeKillAt = drawSchedule(rng, options.nodeKills, Math.min(1_000, windowMs / 2), windowMs);
+  const nodeVictims = nodeKillAt.map(() => rng.float());
+  return { runs, killAt, victims, restartAt, nodeKillAt, nodeVictims };
+}
+
+/**
+ * Runs a chaos experiment and returns its report (also written as HTML to `reportFile`).
+ * @throws ChaosUsageError on bad options (exit code 2 for the CLI)
+ */
+export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promise<ChaosReport> {
+  const types = { ...projectChaosTypes(), ...ext.types };
+  const options: ChaosOptions = parseChaosOptions(input, Object.keys(types));
+  const log = ext.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
+  const dir = path.join(STATE_DIR, 'chaos', `${stamp()}-seed${seed}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const reportFile = path.resolve(options.reportFile ?? path.join(dir, 'report.html'));
+  log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
+
+  const taskQueue = `chaos-${seed}`;
+  const { runs: drawn, killAt, restartAt, victims, nodeKillAt, nodeVictims } = planChaos(options, types, seed);
+  const runs: PlannedRun[] = drawn.map((r) => ({ ...r, status: 'running' }));
+
+  const deadline = Date.now() + options.timeLimitSeconds * 1000;
+  const startedAt = Date.now();
+  const port = await freePort();
+  const dbFilename = path.join(dir, 'temporal.db');
+  let cluster: ClusterState | undefined;
+  let server: TemporalHandle | undefined;
+  if (options.target === 'cluster') {
+    const clusterDir = path.resolve(options.clusterDir ?? DEFAULT_CLUSTER_DIR);
+    cluster = readClusterState(clusterDir);
+    if (!cluster) throw new ChaosUsageError(`invalid chaos options:\n  clusterDir: no cluster in ${clusterDir}; start one with "steadfast cluster up"`);
+  } else {
+    server = await startDevServer({ port, dbFilename });
+  }
+  const address = cluster?.address ?? server!.address;
+  const namespace = cluster?.namespace ?? server!.namespace;
+  // The harness's own connection, not the server handle's: it must outlive a server restart.
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const nodeKiller = cluster ? new NodeKiller(cluster, nodeKillAt, nodeVictims, options.nodeDownSeconds * 1000, log) : undefined;
+  const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
+  let store: EffectStore | undefined;
+  const pool = new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client });
+  const observer = new AttemptObserver(client, namespace);
+  const lastCounters = new Map<string, Record<string, number>>();
+  const restarts: ServerRestartRecord[] = [];
+  const showProgress = options.progress ?? (!options.json && Boolean(process.stderr.isTTY));
+  const bar = new SingleBar(
+    {
+      format: 'chaos [{bar}] {value}/{total} runs closed | kills {kills}/{maxKills} | {elapsed}s',
+      stream: process.stderr,
+      hideCursor: true,
+      noTTYOutput: false,
+    },
+    Presets.shades_classic,
+  );
+
+  try {
+    store = openStore(storeUrl);
+    await loadProject().prepareStore?.(store);
+    for (const run of runs) await run.type.seed?.(store, run);
+    await Promise.all(Array.from({ length: options.workers }, () => pool.start()));
+
+    for (const run of runs) {
+      run.handle = await client.workflow.start(run.type.name, {
+        taskQueue,
+        workflowId: run.workflowId,
+        args: run.args,
+        memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
+        ...workflowStartOptions(),
+      });
+    }
+    const t0 = Date.now();
+    if (showProgress) bar.start(runs.length, 0, { kills: 0, maxKills: options.kills, elapsed: 0 });
+
+    let nextKill = 0;
+    let lastScrape = 0;
+    const respawning: Array<Promise<unknown>> = [];
+    while (runs.some((r) => r.status === 'running') && Date.now() < deadline) {
+      const since = Date.now() - t0;
+      while (nextKill < killAt.length && since >= killAt[nextKill]) {
+        const live = pool.live();
+        if (live.length) {
+          const victim = live[Math.floor(victims[nextKill] * live.length)];
+          await scrapeInto(victim, lastCounters);
+          pool.kill(victim);
+          if (options.respawn) respawning.push(pool.start().catch((err) => log(`chaos: respawning a worker failed: ${(err as Error).message}`)));
+        }
+        nextKill++;
+      }
+      await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
+      if (restartAt !== undefined && !restarts.length && since >= restartAt) {
+        const stoppedAt = Date.now();
+        await server?.close();
+        server = undefined;
+        server = await startDevServer({ port, dbFilename });
+        restarts.push({ stoppedAt, upAt: Date.now() });
+      }
+      await Promise.all(
+        runs
+          .filter((r) => r.status === 'running')
+          .map(async (r) => {
+            const d = await observer.sample(r.workflowId).catch(() => undefined);
+            const info = d?.workflowExecutionInfo;
+            if (info && info.status !== STATUS.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+              r.status = statusName(info.status);
+            }
+          }),
+      );
+      if (Date.now() - lastScrape > 2_000) {
+        lastScrape = Date.now();
+        await Promise.all(pool.live().map((w) => scrapeInto(w, lastCounters)));
+      }
+      if (showProgress) {
+        bar.update(runs.filter((r) => r.status !== 'running').length, {
+          kills: pool.kills.length,
+          elapsed: Math.round((Date.now() - startedAt) / 1000),
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (showProgress) bar.stop();
+    // A killed node comes back and rejoins before the books are closed (bounded by the deadline).
+    await nodeKiller?.settle(Math.max(deadline, Date.now() + 60_000));
+    await Promise.all(respawning);
+    await Promise.all(pool.live().map((w) => scrapeInto(w, lastCounters)));
+
+    // Measure and check, from the histories.
+    const records: RunRecord[] = [];
+    const faults: FaultRecord[] = [];
+    // Moments when some run made progress (a task completed): a server restart is recovered at
+    // the first of them after the server is back.
+    const progress: number[] = [];
+    const onShards: RunOnShard[] = [];
+    for (const run of runs) {
+      const events = (await run.handle!.fetchHistory()).events ?? [];
+      for (const e of events) {
+        if (e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes) progress.push(optionalTsToMs(e.eventTime) ?? 0);
+      }
+      const record = await recordOfRun(run, run.handle!, events);
+      const { outcomeCorrect } = record;
+      records.push(record);
+      if (cluster) {
+        const shard = await shardOfWorkflow(cluster.postgres.url, run.workflowId, cluster.databases.database).catch(() => undefined);
+        onShards.push({ workflowId: run.workflowId, workflowType: run.type.name, shard, events, outcomeCorrect });
+      }
+      faults.push(
+        ...extractFaultRecords(events, {
+          workflowId: run.workflowId,
+          workflowType: run.type.name,
+          outcomeCorrect,
+          kills: pool.kills,
+          attemptFailures: observer.failures(),
+          businessRejections: run.type.businessRejections,
+        }),
+      );
+    }
+    const allCorrect = records.every((r) => r.outcomeCorrect);
+    faults.push(...unnoticedKillRecords(pool.kills, faults, allCorrect));
+    faults.push(
+      ...restarts.map((r) => ({
+        kind: 'server-restart' as const,
+        step: 'Temporal server',
+        injectedAt: r.stoppedAt,
+        // Every client and worker sees a stopped server at once (connections are refused).
+        detectedAt: r.stoppedAt,
+        recoveredAt: progress.filter((t) => t >= r.upAt).sort((a, b) => a - b)[0],
+        outcomeCorrect: allCorrect,
+      })),
+    );
+    if (nodeKiller) faults.push(...nodeKillFaults(nodeKiller.kills, onShards));
+    faults.sort((a, b) => (a.injectedAt ?? a.detectedAt ?? 0) - (b.injectedAt ?? b.detectedAt ?? 0));
+
+    // The observation window: from the first run's start to the last run's close (or to now,
+    // when a run is still open at the time limit).
+    const start = Math.min(...records.map((r) => r.startedAt!));
+    const end = records.every((r) => r.closedAt !== undefined) ? Math.max(...records.map((r) => r.closedAt!)) : Date.now();
+    const window = { start, end: Math.max(end, start + 1) };
+    const checks = defaultInvariants(types, [...new Set(runs.map((r) => r.type.name))], ext.invariants);
+    const invariants = await checkInvariants(checks, { store, runs: records, types });
+    const killed = new Set(pool.kills.map((k) => k.workerIdentity));
+    const workers: WorkerSummary[] = pool.workers.map((w) => ({
+      identity: w.identity,
+      pid: w.pid,
+      killed: killed.has(w.identity),
+      counters: lastCounters.get(w.identity) ?? {},
+    }));
+    const report: ChaosReport = {
+      seed,
+      options,
+      server: address,
+      startedAt,
+      finishedAt: Date.now(),
+      window,
+      runs: records,
+      outcomesByType: outcomesByType(records),
+      faults,
+      metrics: computeMetrics(faults, window),
+      invariants,
+      passed: invariants.every((v) => v.holds),
+      kills: pool.kills,
+      serverRestarts: restarts,
+      nodeKills: nodeKiller?.kills ?? [],
+      workers,
+      reportFile,
+    };
+    fs.mkdirSync(path.dirname(reportFile), { recursive: true });
+    fs.writeFileSync(reportFile, renderReportHtml(report));
+    return report;
+  } finally {
+    if (showProgress) bar.stop();
+    await pool.stopAll().catch((err) => log(`chaos: stopping workers failed: ${(err as Error).message}`));
+    await store?.close().catch((err) => log(`chaos: closing the store failed: ${(err as Error).message}`));
+    await connection.close().catch(() => undefined);
+    await server?.close().catch((err) => log(`chaos: stopping the server failed: ${(err as Error).message}`));
+  }
+}
+
+/**
+ * How a run ended, from its history and its description: the record the invariants check.
+ * `events` is the run's full history.
+ */
+export async function recordOfRun(
+  run: DrawnRun,
+  handle: WorkflowHandle,
+  events: readonly temporal.api.history.v1.IHistoryEvent[],
+): Promise<RunRecord> {
+  const d = await handle.describe();
+  const closing = events[events.length - 1];
+  const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
+  const result = closing?.workflowExecutionCompletedEventAttributes ? await handle.result().catch(() => undefined) : undefined;
+  const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
+  const outcomeCorrect =
+    run.expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === run.expected.failureType;
+  return {
+    workflowId: run.workflowId,
+    workflowType: run.type.name,
+    plan: run.plan,
+    args: run.args,
+    world: run.world,
+    expected: run.expected,
+    status,
+    failureType,
+    // A saga that could not undo a step says which compensations failed (verifyStore needs them).
+    failedCompensations: status === 'failed' ? (await runRecordOf(handle)).failedCompensations : undefined,
+    result,
+    startedAt: d.startTime.getTime(),
+    closedAt: d.closeTime?.getTime(),
+    outcomeCorrect,
+  };
+}
+
+async function scrapeInto(w: WorkerProcess, into: Map<string, Record<string, number>>): Promise<void> {
+  try {
+    into.set(w.identity, workerCounters(await scrape(w.metricsUrl, 1_000)));
+  } catch {
+    // A worker that is starting or dying may not answer; its last scrape stands.
+  }
+}

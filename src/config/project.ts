@@ -1,0 +1,58 @@
+/**
+ * A Steadfast project: what the `steadfast` CLI needs to know about the user's own code. A project
+ * declares it in `steadfast.config.ts` at its root (found from the working directory upwards):
+ *
+ * ```ts
+ * import { defineConfig } from 'steadfast';
+ * import { createActivities } from './activities';
+ * import { bookTripType } from './client/types';
+ *
+ * export default defineConfig({
+ *   workflowsPath: require.resolve('./workflows'),
+ *   activities: (store) => createActivities(store),
+ *   workflowTypes: [bookTripType],
+ * });
+ * ```
+ *
+ * `steadfast worker` runs a worker for `workflowsPath` and `activities`; `steadfast start <type>`
+ * validates input against `workflowTypes`; `steadfast chaos` draws runs of `chaos.types`.
+ */
+import type { EffectStore } from '../activity/store/types';
+import type { WorkflowBundlerOptions } from '../worker/create-worker';
+import type { WorkflowTypeSpec } from './workflow-type';
+
+/** A project's declaration; see the module doc. */
+export interface SteadfastProject {
+  /** Absolute path of the module that exports the workflow functions (`require.resolve('./workflows')`). */
+  workflowsPath: string;
+  /** The user's own workflow interceptor modules, bundled after Steadfast's. */
+  workflowInterceptorModules?: string[];
+  /** Extra bundler options (a webpack hook, modules to ignore). */
+  bundlerOptions?: WorkflowBundlerOptions;
+  /** Builds the activity functions over the effect store. */
+  activities(store: EffectStore): object;
+  /**
+   * Creates the application's own tables (the store creates Steadfast's). Called once before a
+   * worker starts; must be idempotent (`CREATE TABLE IF NOT EXISTS`).
+   */
+  prepareStore?(store: EffectStore): Promise<void>;
+  /** The workflow types the CLI may start and operate, with the zod schemas of their input and handlers. */
+  workflowTypes?: WorkflowTypeSpec[];
+  /**
+   * Prepares business data for runs started from the CLI (`steadfast seed`); returns what to show.
+   * Must be idempotent.
+   */
+  seed?(store: EffectStore, opts: { tag?: string }): Promise<{ json: Record<string, unknown>; text: string }>;
+  /** Runs the project's demo (`steadfast demo`); resolves with the exit code. */
+  demo?(): Promise<number>;
+  /** The workflow types `steadfast chaos` draws runs of (see `steadfast/chaos`'s `ChaosWorkflowType`). */
+  chaos?: { types: unknown[] };
+}
+
+/**
+ * Declares a project (the default export of `steadfast.config.ts`); the identity function gives
+ * the declaration its type.
+ */
+export function defineConfig(project: SteadfastProject): SteadfastProject {
+  return project;
+}

@@ -1,0 +1,51 @@
+/**
+ * `steadfast/worker`: running the user's workflows and activities with Steadfast's interceptors
+ * and failover settings, as a process with graceful shutdown and Prometheus metrics.
+ *
+ * @example
+ * import { NativeConnection } from '@temporalio/worker';
+ * import { createWorker, installRuntime } from 'steadfast/worker';
+ * import { openStore } from 'steadfast/activity';
+ * import { createActivities } from '../activities';
+ *
+ * installRuntime('INFO');
+ * const store = openStore(process.env.STEADFAST_STORE);
+ * const worker = await createWorker({
+ *   connection: await NativeConnection.connect({ address: 'localhost:7233' }),
+ *   namespace: 'default',
+ *   taskQueue: 'trips',
+ *   workflowsPath: require.resolve('../workflows'),
+ *   activities: createActivities(store),
+ * });
+ * await worker.run();
+ *
+ * @packageDocumentation
+ */
+export {
+  createWorker,
+  faultInjectionFromEnv,
+  workflowBundle,
+  WORKFLOW_INTERCEPTOR_MODULES,
+  type SteadfastWorkerOptions,
+  type WorkflowBundleSource,
+  type WorkflowBundlerOptions,
+} from './create-worker';
+export {
+  runWorker,
+  defaultWorkerIdentity,
+  loadWorkerProcessConfig,
+  WorkerConnectError,
+  type RunWorkerOptions,
+  type WorkerReady,
+} from './run-worker';
+export {
+  STEADFAST_FAILOVER,
+  TEMPORAL_DEFAULTS,
+  failoverSettings,
+  failoverWorkerOptions,
+  type FailoverProfile,
+  type FailoverSettings,
+} from '../common/failover';
+export { installRuntime, metricsBindAddress, type RuntimeSettings } from '../platform/runtime';
+export { ensureSearchAttributes } from '../platform/search-attributes';
+export { loadConfig, ConfigError, type SteadfastConfig, type TemporalConfig } from '../platform/config';

@@ -1,0 +1,188 @@
+/**
+ * Running a worker as a process: the one implementation behind `npm run worker` (workers/main.ts),
+ * `steadfast worker`, the crash tests, the failover benchmark and the chaos harness.
+ *
+ * It connects to the configured server (TEMPORAL_ADDRESS or a temporal.toml profile, else
+ * 127.0.0.1:7233, where `steadfast server` listens; a worker never starts a server), registers
+ * Steadfast's search attributes if the namespace lacks them, opens the effect store, and polls the
+ * task queue until SIGINT or SIGTERM. On a signal the SDK runtime shuts the worker down gracefully:
+ * it stops polling, lets in-flight activities finish within the shutdown grace time (a checkpointed
+ * stage still running then is cancelled and stops at a chunk boundary; its next attempt resumes
+ * there), then the store and connection are closed.
+ *
+ * Worker-only variables (the shared ones are read by `platform/config.ts`):
+ *   STEADFAST_WORKER_IDENTITY   identity shown in histories (default `steadfast-worker-<pid>@<host>`)
+ *   STEADFAST_FAILOVER_PROFILE  `steadfast` (default) or `temporal-defaults` (for comparisons)
+ *   STEADFAST_SHUTDOWN_GRACE    overrides the profile's shutdown grace time (e.g. `45s`, to match a
+ *                               longer termination grace period); the force time is 5 s more
+ *   STEADFAST_WORKFLOW_BUNDLE   a pre-built workflow bundle file (skips bundling at start)
+ *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `workers/crash-points.ts` (tests, benchmarks)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { openStore } from '../activity/store';
+import type { SteadfastProject } from '../config/project';
+import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
+import { ensureSearchAttributes } from '../platform/search-attributes';
+import { crashPointBundle, crashPointOptions } from './crash-points';
+import type { FailoverProfile } from '../common/failover';
+import { createWorker, faultInjectionFromEnv } from './create-worker';
+
+const PROFILES: FailoverProfile[] = ['steadfast', 'temporal-defaults'];
+
+/** The identity a worker process uses unless STEADFAST_WORKER_IDENTITY says otherwise. */
+export function defaultWorkerIdentity(pid: number = process.pid): string {
+  return `steadfast-worker-${pid}@${os.hostname()}`;
+}
+
+function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** The worker-only settings, checked; a bad one throws a {@link ConfigError} naming the variable. */
+export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
+  const profile = (readEnv(env, 'STEADFAST_FAILOVER_PROFILE') ?? 'steadfast') as FailoverProfile;
+  if (!PROFILES.includes(profile)) {
+    throw new ConfigError(`STEADFAST_FAILOVER_PROFILE must be one of ${PROFILES.join(', ')}; got "${profile}"`);
+  }
+  const grace = readEnv(env, 'STEADFAST_SHUTDOWN_GRACE');
+  let shutdownGraceMs: number | undefined;
+  if (grace !== undefined) {
+    try {
+      shutdownGraceMs = msToNumber(grace as Duration);
+    } catch {
+      shutdownGraceMs = NaN;
+    }
+    if (!(shutdownGraceMs >= 0)) {
+      throw new ConfigError(`STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "${grace}"`);
+    }
+  }
+  const bundlePath = readEnv(env, 'STEADFAST_WORKFLOW_BUNDLE');
+  if (bundlePath && !fs.existsSync(bundlePath)) {
+    throw new ConfigError(`STEADFAST_WORKFLOW_BUNDLE names a file that does not exist: "${bundlePath}"`);
+  }
+  const crashPointsDir = readEnv(env, 'STEADFAST_CRASH_POINTS_DIR');
+  if (crashPointsDir && !fs.statSync(crashPointsDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError(`STEADFAST_CRASH_POINTS_DIR must be an existing directory; got "${crashPointsDir}"`);
+  }
+  return {
+    identity: readEnv(env, 'STEADFAST_WORKER_IDENTITY') ?? defaultWorkerIdentity(),
+    profile,
+    shutdownGraceMs,
+    bundlePath,
+    crashPointsDir,
+  };
+}
+
+/** What a running worker reports once it polls. */
+export interface WorkerReady {
+  identity: string;
+  pid: number;
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  profile: FailoverProfile;
+  store: string;
+  /** Search attributes this worker had to register. */
+  registered: string[];
+}
+
+/** Thrown when the worker cannot reach its server; the message names the address tried. */
+export class WorkerConnectError extends Error {
+  override readonly name = 'WorkerConnectError';
+}
+
+/** Options of {@link runWorker}. */
+export interface RunWorkerOptions {
+  /** The user's workflows and activities (the default export of `steadfast.config.ts`). */
+  project: SteadfastProject;
+  config?: SteadfastConfig;
+  /** Where the worker-only variables are read from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Called once the worker polls. */
+  onReady?(ready: WorkerReady): void;
+  /** Called when a shutdown signal arrives. */
+  onShutdown?(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Runs a worker until SIGINT/SIGTERM (the SDK runtime's shutdown signals) and returns once it has
+ * shut down. Installs no runtime itself: call `installRuntime()` first. Throws a
+ * {@link ConfigError} for a bad setting and a {@link WorkerConnectError} for an unreachable server.
+ */
+export async function runWorker(opts: RunWorkerOptions): Promise<void> {
+  const env = opts.env ?? process.env;
+  const config = opts.config ?? loadConfig(env);
+  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir } = loadWorkerProcessConfig(env);
+  const { address, source } = serverAddress(config);
+  const { namespace } = config.temporal;
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address, ...config.temporal.connectionOptions });
+  } catch (err) {
+    throw new WorkerConnectError(
+      `cannot reach the Temporal server at ${address} (${source}): ${(err as Error).message}. ` +
+        'Start one with "steadfast server", or set TEMPORAL_ADDRESS to a running server.',
+      { cause: err },
+    );
+  }
+  const store = openStore(config.storeUrl);
+  const onSignal = (signal: NodeJS.Signals) => opts.onShutdown?.(signal);
+  let worker: Worker | undefined;
+  try {
+    const registered = await ensureSearchAttributes(connection, namespace);
+    await opts.project.prepareStore?.(store);
+    const overrides: Partial<WorkerOptions> = { identity };
+    if (shutdownGraceMs !== undefined) {
+      overrides.shutdownGraceTime = shutdownGraceMs;
+      overrides.shutdownForceTime = shutdownGraceMs + 5_000;
+    }
+    if (bundlePath) overrides.workflowBundle = { codePath: bundlePath };
+    let outerActivityInterceptors;
+    if (crashPointsDir) {
+      const { activityInterceptor, sinks } = crashPointOptions(crashPointsDir, identity);
+      // Outermost, so that activity-start is reported even for attempts that fault injection fails.
+      outerActivityInterceptors = [activityInterceptor];
+      overrides.sinks = sinks;
+      overrides.workflowBundle ??= await crashPointBundle(opts.project);
+    }
+    worker = await createWorker({
+      connection,
+      namespace,
+      taskQueue: config.taskQueue,
+      workflowsPath: opts.project.workflowsPath,
+      workflowInterceptorModules: opts.project.workflowInterceptorModules,
+      bundlerOptions: opts.project.bundlerOptions,
+      activities: opts.project.activities(store),
+      faultInjection: faultInjectionFromEnv(env),
+      failoverProfile: profile,
+      activityInterceptors: outerActivityInterceptors,
+      overrides,
+    });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const running = worker.run();
+    opts.onReady?.({
+      identity,
+      pid: process.pid,
+      address,
+      namespace,
+      taskQueue: config.taskQueue,
+      profile,
+      store: `${store.kind} ${store.location}`,
+      registered,
+    });
+    // Resolves once the SDK's signal handler has shut the worker down: polling stopped, in-flight
+    // tasks finished or, past the grace time, cancelled.
+    await running;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await store.close().catch((err) => console.error('closing the effect store failed:', err));
+    await connection.close().catch((err) => console.error('closing the connection failed:', err));
+  }
+}

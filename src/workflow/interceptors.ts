@@ -1,0 +1,77 @@
+/**
+ * Workflow interceptors, registered by the worker (`workflowModules`). They copy the run's fault
+ * plan from its memo into the headers of every activity it schedules, so fault injection stays
+ * outside the workflow's own code and inputs; and they record the faults each activity met in the
+ * run's search attributes (`workflows/fault-record.ts`), which `steadfast faults` queries.
+ */
+import {
+  ActivityFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  defaultPayloadConverter,
+  workflowInfo,
+  type ActivityInput,
+  type LocalActivityInput,
+  type Next,
+  type WorkflowInterceptorsFactory,
+  type WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
+import { ATTEMPT_REPORT_HEADER, isAttemptReport } from '../common/attempt-report';
+import { FAULT_PLAN_HEADER, FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
+import { recordFault } from './fault-record';
+
+function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): T {
+  const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
+  if (plan === undefined) return input;
+  return { ...input, headers: { ...input.headers, [FAULT_PLAN_HEADER]: defaultPayloadConverter.toPayload(plan) } };
+}
+
+class FaultPlanPropagator implements WorkflowOutboundCallsInterceptor {
+  scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+    return next(withFaultPlan(input));
+  }
+
+  scheduleLocalActivity(
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ) {
+    return next(withFaultPlan(input));
+  }
+}
+
+const ATTEMPT_REPORT_WANTED = defaultPayloadConverter.toPayload(true);
+
+/** Awaits an activity and records its faults: retries before a success, or its final failure. */
+async function recordingFaults(result: Promise<unknown>): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = await result;
+  } catch (err) {
+    // A cancelled activity is the run being cancelled, not a fault.
+    if (err instanceof ActivityFailure && !(err.cause instanceof CancelledFailure)) {
+      recordFault(err.cause instanceof TimeoutFailure ? 'activity-timed-out' : 'activity-failed');
+    }
+    throw err;
+  }
+  if (!isAttemptReport(value)) return value;
+  recordFault('retried', value.$steadfastAttempt - 1);
+  return value.value;
+}
+
+class FaultRecorder implements WorkflowOutboundCallsInterceptor {
+  scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+    return recordingFaults(next({ ...input, headers: { ...input.headers, [ATTEMPT_REPORT_HEADER]: ATTEMPT_REPORT_WANTED } }));
+  }
+
+  scheduleLocalActivity(
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ) {
+    return recordingFaults(next({ ...input, headers: { ...input.headers, [ATTEMPT_REPORT_HEADER]: ATTEMPT_REPORT_WANTED } }));
+  }
+}
+
+/** The workflow interceptors Steadfast's workers register: fault plan propagation and fault recording. */
+export const interceptors: WorkflowInterceptorsFactory = () => ({
+  outbound: [new FaultPlanPropagator(), new FaultRecorder()],
+});

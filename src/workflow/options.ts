@@ -1,0 +1,54 @@
+/**
+ * Activity option presets. Every activity call uses one of these, so each has explicit timeouts
+ * and an explicit retry policy: transient faults retry with exponential backoff; business
+ * rejections are thrown as non-retryable `ApplicationFailure`s and are never retried.
+ */
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { STEADFAST_FAILOVER } from '../common/failover';
+
+/** A call to a downstream service (payments, inventory, hospital systems): short, retried with backoff. */
+export const serviceCall = {
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+  },
+} satisfies ActivityOptions;
+
+/**
+ * A compensation (an undo registered with a saga). Retried far longer than a forward step: a
+ * compensation must eventually succeed, and giving up leaves the business in an inconsistent
+ * state that an operator has to repair. 25 attempts with backoff capped at a minute is about 20
+ * minutes of trying; only a non-retryable failure stops it sooner. Compensations are idempotent,
+ * so every retry is safe.
+ */
+export const compensationCall = {
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 25,
+  },
+} satisfies ActivityOptions;
+
+/**
+ * A long, checkpointed stage (a machine working through a batch): it heartbeats its progress, so a
+ * dead worker is noticed after the heartbeat timeout (not after the hour-long start-to-close bound)
+ * and the retry resumes from the last checkpoint. The timeout values come from the failover
+ * settings (`workers/settings.ts`). Cancellation waits for the stage to stop at a chunk boundary,
+ * so a compensation never races a chunk still being written.
+ */
+export const checkpointedStage = {
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: STEADFAST_FAILOVER.heartbeatTimeout,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: STEADFAST_FAILOVER.stageRetryInitialInterval,
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 20,
+  },
+} satisfies ActivityOptions;

@@ -1,0 +1,219 @@
+/**
+ * Sagas: a business transaction made of steps that each commit on their own, undone by
+ * compensations when the whole cannot complete.
+ *
+ *   register undo 1 ─► step 1 ─► register undo 2 ─► step 2 ─► register undo 3 ─► step 3 ✗
+ *                                                                                    │ fails, times out
+ *                                                                                    │ or is cancelled
+ *   undo 1 ◄──────────────────── undo 2 ◄──────────────────────── undo 3 ◄───────────┘
+ *   (reverse order by default; all at once with `order: 'parallel'`)
+ *
+ * The semantics, and why:
+ * - A compensation is registered *before* its step runs. A step that failed or timed out may still
+ *   have taken effect (its reply was lost, it committed just before the timeout), so it is
+ *   compensated too. Compensations must therefore tolerate "the step never happened": the simulated
+ *   services record a no-op and refuse the step if it lands later.
+ * - Compensations are activities with their own retry policy (`compensationCall` by default), run
+ *   in a non-cancellable scope, so cancelling the run still compensates it.
+ * - A run whose compensations ran is marked in its search attributes (`SteadfastCompensated`, and
+ *   one fault of kind `compensation-failed` per compensation that failed), so `steadfast faults`
+ *   finds it with one visibility query.
+ * - When every compensation succeeds, the original failure is rethrown: the run fails with it, or
+ *   ends as cancelled when it was cancelled.
+ * - When a compensation still fails after its retries, the other compensations still run, and the
+ *   run fails with a {@link SAGA_COMPENSATION_FAILED} `ApplicationFailure`: its cause is the original
+ *   failure, its details ({@link SagaCompensationFailedDetails}) list every compensation and how it
+ *   ended. Nothing is swallowed. (A cancelled run then ends as failed, not cancelled: it could not
+ *   be cleanly undone.)
+ * - Only Temporal failures (activity failures, cancellation, `ApplicationFailure`s) start
+ *   compensation. Any other error is a bug in workflow code: Temporal retries the workflow task
+ *   until a fixed deployment replays it, and compensating would undo work that could still complete.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  TemporalFailure,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { SAGA_COMPENSATION_FAILED } from '../common/failure-types';
+import { recordCompensation } from './fault-record';
+import { compensationCall } from './options';
+
+export { SAGA_COMPENSATION_FAILED };
+
+/**
+ * The patch that made the saga mark compensated runs in their search attributes. Permanent: see
+ * docs/REPLAY.md before retiring it with `deprecatePatch`.
+ */
+export const SAGA_COMPENSATION_ATTRIBUTES_PATCH = 'steadfast-saga-compensation-attributes';
+
+/**
+ * A compensation: one activity of the activity interface `A` and the arguments to call it with.
+ * Typed, so only real activities with matching arguments can be registered.
+ */
+export type Compensation<A> = {
+  [K in keyof A & string]: A[K] extends (...args: infer P) => Promise<unknown> ? { activity: K; args: P } : never;
+}[keyof A & string];
+
+/** How compensations run. */
+export interface SagaOptions {
+  /** `reverse` (default): one at a time, the last registered first. `parallel`: all at once. */
+  order?: 'reverse' | 'parallel';
+  /** Activity options of the compensations; default {@link compensationCall}. */
+  activityOptions?: ActivityOptions;
+}
+
+/** How one compensation ended. */
+export interface CompensationRecord {
+  /** The step it undoes. */
+  step: string;
+  /** Its activity type. */
+  activity: string;
+  status: 'succeeded' | 'failed';
+  /** For a failed compensation: the failure of its last attempt. */
+  failure?: FailureSummary;
+}
+
+/** A failure reduced to what a report needs. */
+export interface FailureSummary {
+  message: string;
+  /** `ApplicationFailure` type, or the failure class (`TimeoutFailure`, `CancelledFailure`, …). */
+  type?: string;
+}
+
+/** Details of a {@link SAGA_COMPENSATION_FAILED} failure (its `details[0]`). */
+export interface SagaCompensationFailedDetails {
+  /** The failure that started compensation. */
+  original: FailureSummary & { cancelled: boolean };
+  order: 'reverse' | 'parallel';
+  /** Every compensation that ran, in the order it was started. */
+  compensations: CompensationRecord[];
+}
+
+interface Registered {
+  step: string;
+  activity: string;
+  args: unknown[];
+}
+
+/** The innermost failure of an activity failure (that is where the message and type are). */
+function summarize(err: unknown): FailureSummary {
+  const inner = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  if (inner instanceof ApplicationFailure) return { message: inner.message, type: inner.type ?? undefined };
+  if (inner instanceof Error) return { message: inner.message, type: inner.name };
+  return { message: String(inner) };
+}
+
+/**
+ * A saga for one workflow run. Register each step's compensation with {@link step} as you run the
+ * step, and wrap the steps in {@link run}.
+ *
+ * @typeParam A the activity interface the compensations come from (`Activities`).
+ *
+ * @example
+ * const { reserveInventory, chargePayment } = proxyActivities<Activities>(serviceCall);
+ * const saga = new Saga<Activities>();
+ * return saga.run(async () => {
+ *   const { reservationId } = await saga.step('reserve', () => reserveInventory({ key: stepKey('reserve'), orderId, items }), {
+ *     activity: 'releaseInventory',
+ *     args: [{ key: stepKey('release'), reservationKey: stepKey('reserve') }],
+ *   });
+ *   await saga.step('charge', () => chargePayment({ key: stepKey('charge'), ... }), {
+ *     activity: 'refundPayment',
+ *     args: [{ key: stepKey('refund'), paymentKey: stepKey('charge') }],
+ *   });
+ *   return { reservationId };
+ * });
+ */
+export class Saga<A extends object> {
+  private readonly registered: Registered[] = [];
+  private readonly order: 'reverse' | 'parallel';
+  private readonly activities: Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+  constructor(options: SagaOptions = {}) {
+    this.order = options.order ?? 'reverse';
+    this.activities = proxyActivities<Record<string, (...args: unknown[]) => Promise<unknown>>>(
+      options.activityOptions ?? compensationCall,
+    );
+  }
+
+  /**
+   * Registers `compensation` (if any) and then runs `action`. Registration comes first on purpose:
+   * if `action` fails, times out or is cancelled, its effect may have landed, so it is undone too.
+   */
+  async step<T>(name: string, action: () => Promise<T>, compensation?: Compensation<A>): Promise<T> {
+    if (compensation) this.addCompensation(name, compensation);
+    return action();
+  }
+
+  /** Registers a compensation for a step run some other way (for example, several steps in parallel). */
+  addCompensation(step: string, compensation: Compensation<A>): void {
+    const { activity, args } = compensation as { activity: string; args: unknown[] };
+    this.registered.push({ step, activity, args });
+  }
+
+  /** The compensations registered so far and not yet run, in registration order. */
+  get pending(): ReadonlyArray<{ step: string; activity: string }> {
+    return this.registered.map(({ step, activity }) => ({ step, activity }));
+  }
+
+  /**
+   * Runs every registered compensation once (reverse order or all at once), in a non-cancellable
+   * scope, and reports how each ended. Never throws for a failed compensation: the caller decides
+   * ({@link run} turns failures into a {@link SAGA_COMPENSATION_FAILED} failure). When any ran, it
+   * marks the run as compensated (`recordCompensation`, workflows/fault-record.ts), so
+   * `steadfast faults` finds it.
+   */
+  async compensate(): Promise<CompensationRecord[]> {
+    const todo = this.registered.splice(0).reverse();
+    const records = await CancellationScope.nonCancellable(async () => {
+      if (this.order === 'parallel') return Promise.all(todo.map((c) => this.runOne(c)));
+      const done: CompensationRecord[] = [];
+      for (const c of todo) done.push(await this.runOne(c));
+      return done;
+    });
+    // Marks the run for `steadfast faults` (SteadfastCompensated, kinds `compensated` and
+    // `compensation-failed`). The upsert is a new command: runs that compensated before it existed
+    // have no marker for the patch, so they replay without it.
+    if (records.length && patched(SAGA_COMPENSATION_ATTRIBUTES_PATCH)) {
+      recordCompensation({ failed: records.filter((r) => r.status === 'failed').length });
+    }
+    return records;
+  }
+
+  /**
+   * Runs `body`. On a Temporal failure or cancellation, compensates and rethrows the original
+   * failure; if a compensation fails, throws {@link SAGA_COMPENSATION_FAILED} caused by the original.
+   */
+  async run<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (err) {
+      if (!(err instanceof TemporalFailure)) throw err;
+      const records = await this.compensate();
+      const failed = records.filter((r) => r.status === 'failed');
+      if (failed.length === 0) throw err;
+      const original = { ...summarize(err), cancelled: isCancellation(err) };
+      const details: SagaCompensationFailedDetails = { original, order: this.order, compensations: records };
+      const message =
+        `compensation failed: ${failed.map((r) => `${r.activity} (undoing ${r.step}): ${r.failure?.message}`).join('; ')}` +
+        ` — after the original failure: ${original.message}`;
+      log.error(message, { sagaCompensations: records });
+      throw ApplicationFailure.create({ type: SAGA_COMPENSATION_FAILED, message, nonRetryable: true, cause: err, details: [details] });
+    }
+  }
+
+  private async runOne(c: Registered): Promise<CompensationRecord> {
+    try {
+      await this.activities[c.activity](...c.args);
+      return { step: c.step, activity: c.activity, status: 'succeeded' };
+    } catch (err) {
+      return { step: c.step, activity: c.activity, status: 'failed', failure: summarize(err) };
+    }
+  }
+}
