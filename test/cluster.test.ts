@@ -217,7 +217,8 @@ describe('Temporal cluster: 3 server nodes on PostgreSQL behind HAProxy, workers
     const lb = state!.loadBalancer!;
     // A new client connection: the backend whose connection count grew by one is its frontend.
     const before = await readBackendStats(lb.statsSocket);
-    const conn = await Connection.connect({ address: state!.address });
+    // A subchannel of its own: grpc-js would otherwise reuse the suite's TCP connection.
+    const conn = await Connection.connect({ address: state!.address, channelArgs: { 'grpc.use_local_subchannel_pool': 1 } });
     try {
       const after = await readBackendStats(lb.statsSocket);
       const grew = (b: { name: string; total: number }) => b.total - (before.find((x) => x.name === b.name)?.total ?? 0);
