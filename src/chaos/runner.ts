@@ -6,7 +6,10 @@
  *        ──► start runs ──► loop: sample runs (attempt observer), kill/respawn workers, scrape metrics
  *        ──► histories ──► fault records ──► metrics + invariants ──► report (summary, JSON, HTML)
  *
- * Bounded: at most `workflows` runs, `kills` kills, one server restart, `timeLimitSeconds` in all;
+ * With `target: 'cluster'` the runs go to the cluster of `steadfast cluster up` instead (through its
+ * load balancer), and `nodeKills` SIGKILLs server nodes there, each restarted after `nodeDownSeconds`.
+ *
+ * Bounded: at most `workflows` runs, `kills` kills, one server restart, `nodeKills` node kills, `timeLimitSeconds` in all;
  * then every process it started is stopped.
  */
 import { randomInt } from 'node:crypto';
@@ -23,12 +26,13 @@ import { makePrivateDir, writePrivateFile } from '../platform/private-files';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
 import { workflowStartOptions } from '../common/failover';
 import { FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
+import { DEFAULT_CLUSTER_DIR, NodeKiller, nodeKillFaults, readClusterState, shardOfWorkflow, type ClusterState, type RunOnShard } from '../cluster';
 import { AttemptObserver } from './attempt-observer';
 import { extractFaultRecords, failureTypeOf, killsNoticed } from './fault-records';
 import { runRecordOf } from '../client/run-record';
 import { checkInvariants, defaultInvariants, type InvariantCheck } from './invariants';
 import { computeMetrics, type FaultRecord } from './metrics';
-import { parseChaosOptions, type ChaosOptions } from './options';
+import { ChaosUsageError, parseChaosOptions, type ChaosOptions } from './options';
 import { drawFaultPlan, drawSchedule, Rng, type ChaosFaultPlan } from './plan';
 import { scrape, workerCounters } from './prometheus';
 import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
@@ -81,6 +85,10 @@ export interface ChaosPlan {
   victims: number[];
   /** The server restart moment, ms after the runs started, when asked for. */
   restartAt?: number;
+  /** Server-node kill moments (cluster target), ms after the runs started, ascending. */
+  nodeKillAt: number[];
+  /** For each node kill, which running node (a fraction of the list). */
+  nodeVictims: number[];
 }
 
 /**
@@ -101,7 +109,10 @@ export function planChaos(options: ChaosOptions, types: Readonly<Record<string, 
   const killAt = drawSchedule(rng, options.kills, Math.min(500, windowMs / 2), windowMs);
   const restartAt = options.serverRestart ? drawSchedule(rng, 1, Math.min(1_000, windowMs / 2), windowMs)[0] : undefined;
   const victims = killAt.map(() => rng.float());
-  return { runs, killAt, victims, restartAt };
+  // Drawn last, so that adding node kills changes none of the choices above.
+  const nodeKillAt = drawSchedule(rng, options.nodeKills, Math.min(1_000, windowMs / 2), windowMs);
+  const nodeVictims = nodeKillAt.map(() => rng.float());
+  return { runs, killAt, victims, restartAt, nodeKillAt, nodeVictims };
 }
 
 /**
@@ -119,23 +130,33 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
 
   const taskQueue = `chaos-${seed}`;
-  const { runs: drawn, killAt, restartAt, victims } = planChaos(options, types, seed);
+  const { runs: drawn, killAt, restartAt, victims, nodeKillAt, nodeVictims } = planChaos(options, types, seed);
   const runs: PlannedRun[] = drawn.map((r) => ({ ...r, status: 'running' }));
 
   const deadline = Date.now() + options.timeLimitSeconds * 1000;
   const startedAt = Date.now();
   const port = await freePort();
   const dbFilename = path.join(dir, 'temporal.db');
-  let server: TemporalHandle | undefined = await startDevServer({ port, dbFilename });
-  const address = server.address;
+  let cluster: ClusterState | undefined;
+  let server: TemporalHandle | undefined;
+  if (options.target === 'cluster') {
+    const clusterDir = path.resolve(options.clusterDir ?? DEFAULT_CLUSTER_DIR);
+    cluster = readClusterState(clusterDir);
+    if (!cluster) throw new ChaosUsageError(`invalid chaos options:\n  clusterDir: no cluster in ${clusterDir}; start one with "steadfast cluster up"`);
+  } else {
+    server = await startDevServer({ port, dbFilename });
+  }
+  const address = cluster?.address ?? server!.address;
+  const namespace = cluster?.namespace ?? server!.namespace;
   // The harness's own connection, not the server handle's: it must outlive a server restart.
   const connection = await Connection.connect({ address });
   // Its worker processes inherit the codec keys from the environment; so does this client.
-  const client = new Client({ connection, namespace: server.namespace, dataConverter: steadfastDataConverter(loadCodecKeys()) });
+  const client = new Client({ connection, namespace, dataConverter: steadfastDataConverter(loadCodecKeys()) });
+  const nodeKiller = cluster ? new NodeKiller(cluster, nodeKillAt, nodeVictims, options.nodeDownSeconds * 1000, log) : undefined;
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
-  const pool = new WorkerPool({ address, namespace: server.namespace, taskQueue, storeUrl, logDir: dir, client });
-  const observer = new AttemptObserver(client, server.namespace);
+  const pool = new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client });
+  const observer = new AttemptObserver(client, namespace);
   const lastCounters = new Map<string, Record<string, number>>();
   const restarts: ServerRestartRecord[] = [];
   const showProgress = options.progress ?? (!options.json && Boolean(process.stderr.isTTY));
@@ -182,6 +203,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         }
         nextKill++;
       }
+      await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
       if (restartAt !== undefined && !restarts.length && since >= restartAt) {
         const stoppedAt = Date.now();
         await server?.close();
@@ -213,6 +235,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       await new Promise((r) => setTimeout(r, 250));
     }
     if (showProgress) bar.stop();
+    // A killed node comes back and rejoins before the books are closed (bounded by the deadline).
+    await nodeKiller?.settle(Math.max(deadline, Date.now() + 60_000));
     await Promise.all(respawning);
     await Promise.all(pool.live().map((w) => scrapeInto(w, lastCounters)));
 
@@ -222,6 +246,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     // Moments when some run made progress (a task completed): a server restart is recovered at
     // the first of them after the server is back.
     const progress: number[] = [];
+    const onShards: RunOnShard[] = [];
     for (const run of runs) {
       const d = await run.handle!.describe();
       // Every run of the chain, from the first: a line that continued as new is checked across runs.
@@ -244,7 +269,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       const failedCompensations = status === 'failed' ? (await runRecordOf(run.handle!)).failedCompensations : undefined;
       records.push({
         workflowId: run.workflowId,
-        namespace: server.namespace,
+        namespace,
         firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
         workflowType: run.type.name,
         plan: run.plan,
@@ -260,6 +285,10 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         outcomeCorrect,
         runs: chain.map((r) => ({ runId: r.runId, status: r.status })),
       });
+      if (cluster) {
+        const shard = await shardOfWorkflow(cluster.postgres.url, run.workflowId, cluster.databases.database).catch(() => undefined);
+        onShards.push({ workflowId: run.workflowId, workflowType: run.type.name, shard, events: chain.flatMap((r) => r.events), outcomeCorrect });
+      }
       for (const r of chain) {
         faults.push(
           ...extractFaultRecords(r.events, {
@@ -286,6 +315,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         outcomeCorrect: allCorrect,
       })),
     );
+    if (nodeKiller) faults.push(...nodeKillFaults(nodeKiller.kills, onShards));
     faults.sort((a, b) => (a.injectedAt ?? a.detectedAt ?? 0) - (b.injectedAt ?? b.detectedAt ?? 0));
 
     // The observation window: from the first run's start to the last run's close (or to now,
@@ -317,6 +347,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       passed: invariants.every((v) => v.holds),
       kills: killsNoticed(pool.kills, faults),
       serverRestarts: restarts,
+      nodeKills: nodeKiller?.kills ?? [],
       workers,
       reportFile,
     };
@@ -359,6 +390,43 @@ function closingStatus(e: temporal.api.history.v1.IHistoryEvent | undefined): st
   if (e.workflowExecutionTerminatedEventAttributes) return 'terminated';
   if (e.workflowExecutionTimedOutEventAttributes) return 'timed_out';
   return 'running';
+}
+
+/**
+ * How a run ended, from its history and its description: the record the invariants check.
+ * `events` is the run's full history.
+ */
+export async function recordOfRun(
+  run: DrawnRun,
+  handle: WorkflowHandle,
+  events: readonly temporal.api.history.v1.IHistoryEvent[],
+  namespace?: string,
+): Promise<RunRecord> {
+  const d = await handle.describe();
+  const closing = events[events.length - 1];
+  const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
+  const result = closing?.workflowExecutionCompletedEventAttributes ? await handle.result().catch(() => undefined) : undefined;
+  const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
+  const outcomeCorrect =
+    run.expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === run.expected.failureType;
+  return {
+    workflowId: run.workflowId,
+    namespace,
+    firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
+    workflowType: run.type.name,
+    plan: run.plan,
+    args: run.args,
+    world: run.world,
+    expected: run.expected,
+    status,
+    failureType,
+    // A saga that could not undo a step says which compensations failed (verifyStore needs them).
+    failedCompensations: status === 'failed' ? (await runRecordOf(handle)).failedCompensations : undefined,
+    result,
+    startedAt: d.startTime.getTime(),
+    closedAt: d.closeTime?.getTime(),
+    outcomeCorrect,
+  };
 }
 
 async function scrapeInto(w: WorkerProcess, into: Map<string, Record<string, number>>): Promise<void> {

@@ -32,6 +32,7 @@ import * as operate from './commands/operate';
 import { ok, type CommandOutput } from './commands/output';
 import { codecServer, demo, server, worker, type Emit } from './commands/processes';
 import { CODEC_KEYS_FILE_VAR, CodecKeyError, DEFAULT_CODEC_SERVER_PORT } from '../codec';
+import * as clusterCommands from './commands/cluster';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
 import { prune } from './commands/store';
@@ -372,6 +373,42 @@ login cannot add headers, so it may put the token in the endpoint path instead: 
         reset(conn, id, opts),
       ),
     );
+
+  // ── cluster ───────────────────────────────────────────────────────────────────────────────
+  const cluster = program
+    .command('cluster')
+    .description('a production-shaped Temporal cluster on loopback: 3 server nodes on PostgreSQL, HAProxy in front');
+  const dirOption = () => new Option('--dir <dir>', 'the cluster\'s folder (state.json, configs, logs)').default(undefined, '.steadfast/cluster');
+  cluster
+    .command('up')
+    .description('provision the server (PATH, env, .steadfast/bin, else go install), start PostgreSQL and the nodes, register the namespace')
+    .addOption(json)
+    .addOption(dirOption())
+    .option('--pg-url <url>', 'use this PostgreSQL server (default: start one with .ci/postgres, data in the folder)')
+    .option('--database <name>', 'the cluster\'s databases: <name> and <name>_visibility (clusters sharing a server need their own)', 'steadfast_temporal')
+    .addOption(new Option('--nodes <n>', 'server nodes').default(3).argParser(parsedBy(z.coerce.number().int().min(1).max(9), 'an integer 1-9')))
+    .addOption(new Option('--shards <n>', 'history shards (fixed for the cluster\'s life)').default(8).argParser(parsedBy(z.coerce.number().int().min(1).max(1024), 'an integer 1-1024')))
+    .addOption(
+      new Option('--port <port>', 'client port (HAProxy); node n takes port+100n and up; 0: free ports')
+        .default(17233)
+        .argParser(parsedBy(z.coerce.number().int().min(0).max(65000), 'a TCP port, or 0')),
+    )
+    .option('--namespace <name>', 'namespace to register', 'default')
+    .option('--no-lb', 'no HAProxy: clients use node 1\'s frontend')
+    .option('--no-build', 'never build the server: fail when it is not on PATH, in the env or in .steadfast/bin')
+    .action(async (opts: clusterCommands.ClusterUpFlags & { json?: boolean }) => print(await clusterCommands.clusterUp(opts), Boolean(opts.json)));
+  cluster
+    .command('down')
+    .description('stop exactly the processes "up" started (and its PostgreSQL)')
+    .addOption(json)
+    .addOption(dirOption())
+    .action(async (opts: { dir?: string; json?: boolean }) => print(await clusterCommands.clusterDown(opts.dir), Boolean(opts.json)));
+  cluster
+    .command('status')
+    .description('nodes, liveness in the membership ring, shard owners, HAProxy backends; exit 1 unless all is well')
+    .addOption(json)
+    .addOption(dirOption())
+    .action(async (opts: { dir?: string; json?: boolean }) => print(await clusterCommands.clusterStatus(opts.dir), Boolean(opts.json)));
 
   // ── chaos ─────────────────────────────────────────────────────────────────────────────────
   program.addCommand(
