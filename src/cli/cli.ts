@@ -33,6 +33,7 @@ import type { CommandOutput } from './commands/output';
 import { demo, server, worker, type Emit } from './commands/processes';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
+import { initMain } from '../init/command';
 import { duration } from '../common/schemas';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
 
@@ -206,6 +207,13 @@ Every command accepts --json (one JSON document on stdout; long-running commands
         ...(opts.only ? ['--only', opts.only] : []),
         ...(opts.kind ? ['--kind', opts.kind] : []),
       ]);
+    });
+
+  command('init', 'scaffold a project of your own in <dir> (new or empty): a saga workflow, activities, worker, client, tests')
+    .argument('<dir>', 'the folder to create the project in')
+    .option('--steadfast <spec>', 'how the project depends on Steadfast (default: this version), e.g. file:../steadfast-0.1.0.tgz')
+    .action((dir: string, opts: { steadfast?: string; json?: boolean }) => {
+      state.exitCode = initMain([dir, ...(opts.steadfast ? ['--steadfast', opts.steadfast] : []), ...(opts.json ? ['--json'] : [])], io);
     });
 
   command('seed', 'open the simulated bank accounts and stock the warehouse in STEADFAST_STORE (for orderFulfillment and moneyTransfer)')
