@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { openStore, type EffectStore } from 'steadfast/activity';
 import type { FaultPlan } from 'steadfast/client';
@@ -109,8 +110,9 @@ describe('bookTrip', () => {
     const { handle, error } = await bookWith();
     assert.equal(error, undefined);
     const file = path.join(dir, `${handle.workflowId}.json`);
-    fs.writeFileSync(file, JSON.stringify(await handle.fetchHistory()));
-    const history = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // The format `steadfast history` writes and Temporal's replayer reads (proto3 JSON).
+    fs.writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
     await Worker.runReplayHistory(
       { workflowBundle: await workflowBundle({ workflowsPath: require.resolve('../workflows') }) },
       history,
