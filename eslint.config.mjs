@@ -83,6 +83,7 @@ export default tseslint.config(
       'contracts/**/*.ts',
       'src/workflow/**/*.ts',
       'src/common/**/*.ts',
+      'bench/saga/workflows.ts',
       'test/fixtures/changed-workflows/**/*.ts',
       'test/fixtures/buggy-workflows/**/*.ts',
       'test/fixtures/lint-violations/**/*.ts',

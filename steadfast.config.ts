@@ -8,6 +8,7 @@ import { defineConfig } from 'steadfast';
 import { createActivities, prepareStore } from './activities';
 import { seedForCli } from './activities/finance-seed';
 import { CHAOS_TYPES } from './chaos';
+import { runDemo } from './client/demo';
 import { WORKFLOW_TYPES } from './client/schemas';
 
 export default defineConfig({
@@ -27,6 +28,6 @@ export default defineConfig({
   prepareStore,
   workflowTypes: WORKFLOW_TYPES,
   seed: seedForCli,
-  demo: async () => (await import('./client/demo')).runDemo(),
+  demo: runDemo,
   chaos: { types: CHAOS_TYPES },
 });
