@@ -23,6 +23,7 @@ const DEPENDENCIES = [
   '@temporalio/activity',
   '@temporalio/client',
   '@temporalio/common',
+  '@temporalio/proto',
   '@temporalio/worker',
   '@temporalio/workflow',
   'zod',

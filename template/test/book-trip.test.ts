@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal as proto } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { openStore, type EffectStore } from 'steadfast/activity';
 import type { FaultPlan } from 'steadfast/client';
@@ -109,10 +109,10 @@ describe('bookTrip', () => {
   it("replays its recorded history with today's workflow code", async () => {
     const { handle, error } = await bookWith();
     assert.equal(error, undefined);
-    const file = path.join(dir, `${handle.workflowId}.json`);
-    // The format `steadfast history` writes and Temporal's replayer reads (proto3 JSON).
-    fs.writeFileSync(file, historyToJSON(await handle.fetchHistory()));
-    const history = historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const file = path.join(dir, `${handle.workflowId}.history.bin`);
+    // Recorded as the server's own encoding, and read back as Temporal's replayer takes it.
+    fs.writeFileSync(file, proto.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+    const history = proto.api.history.v1.History.decode(fs.readFileSync(file));
     await Worker.runReplayHistory(
       { workflowBundle: await workflowBundle({ workflowsPath: require.resolve('../workflows') }) },
       history,
