@@ -36,6 +36,7 @@ import * as clusterCommands from './commands/cluster';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
 import { prune } from './commands/store';
+import { initMain } from '../init/command';
 import { duration } from '../common/schemas';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
 import { workflowTypeJsonSchema } from '../config/workflow-type';
@@ -241,6 +242,13 @@ login cannot add headers, so it may put the token in the endpoint path instead: 
     .action(async (opts: { port: number; host: string; uiOrigin?: string[]; tlsCert?: string; tlsKey?: string; json?: boolean }) => {
       const uiOrigin = opts.uiOrigin ?? [`http://127.0.0.1:${DEFAULT_UI_PORT}`, `http://localhost:${DEFAULT_UI_PORT}`];
       print(await codecServer(loadCliConfig(), { ...opts, uiOrigin }, emitter(Boolean(opts.json))), Boolean(opts.json));
+    });
+
+  command('init', 'scaffold a project of your own in <dir> (new or empty): a saga workflow, activities, worker, client, tests')
+    .argument('<dir>', 'the folder to create the project in')
+    .option('--steadfast <spec>', 'how the project depends on Steadfast (default: this version), e.g. file:../steadfast-0.1.0.tgz')
+    .action((dir: string, opts: { steadfast?: string; json?: boolean }) => {
+      state.exitCode = initMain([dir, ...(opts.steadfast ? ['--steadfast', opts.steadfast] : []), ...(opts.json ? ['--json'] : [])], io);
     });
 
   command('seed', 'open the simulated bank accounts and stock the warehouse in STEADFAST_STORE (for orderFulfillment and moneyTransfer)')
