@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import type { Worker } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
-import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import type { EffectStore } from '../src/activity/store';
 import { trailFromEvents } from '../src/client/trail';
-import { historyEvents, tempSqliteStore, uniqueId } from './helpers';
+import { historyEvents, tempSqliteStore } from './helpers';
+import { startDevServer, startTimeSkippingServer, type TemporalHandle, uniqueId } from 'steadfast/testing';
 
 const flakyAdmissions: FaultPlan = { admitPatient: { kind: 'transient', times: 2 } };
 

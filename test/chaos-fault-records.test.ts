@@ -17,11 +17,11 @@ import { extractFaultRecords } from '../src/chaos/fault-records';
 import { computeMetrics, recoveryTime, timeToDetect, timeToRecover, type FaultRecord } from '../src/chaos/metrics';
 import { scrape, sumOf } from '../src/chaos/prometheus';
 import { WorkerPool } from '../src/chaos/worker-pool';
-import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { historyEvents } from './helpers';
+import { startDevServer, type TemporalHandle, uniqueId, waitUntil } from 'steadfast/testing';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -81,7 +81,7 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
     assert.equal(sumOf(samples, 'temporal_workflow_completed', { workflow_type: 'carePathway' }), 1);
     assert.ok(sumOf(samples, 'temporal_activity_task_received') >= 4, 'three admission attempts and one follow-up');
     await pool.stopAll();
-    assert.equal(await worker.exited, 0, 'SIGTERM stops the worker process gracefully');
+    assert.deepEqual(await worker.process.exited, { code: 0, signal: null }, 'SIGTERM stops the worker process gracefully');
   });
 
   it('extracts every injected fault, with server and kill-log times, from histories and observed attempts', async function () {

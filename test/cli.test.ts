@@ -17,14 +17,14 @@ import { balances } from '../activities/bank';
 import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../src/activity/store';
 import { workflowRegistry } from '../src/cli/workflow-registry';
-import { freePort, startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { STEADFAST_FAILOVER, workflowStartOptions } from '../src/common/failover';
 import { workflowBundle } from 'steadfast/worker';
 import { REFERENCE_WORKFLOWS, referenceBundle, referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
 import { parseJson, runCli, type CliResult } from './cli-process';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, tempSqliteStore } from './helpers';
+import { freePort, startDevServer, type TemporalHandle, uniqueId, waitUntil } from 'steadfast/testing';
 
 const { EventType } = proto.api.enums.v1;
 

@@ -14,9 +14,10 @@ import { arm, type CrashPoint } from '../src/worker/crash-points';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { historyEvents } from './helpers';
 import { productionEffects, productionLine, repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { firstMarker, killAllWorkers, openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
+import { openCrashHarness, type CrashHarness } from './worker-process';
+import { firstMarker, uniqueId, waitUntil, WorkerProcess } from 'steadfast/testing';
 
 describe('crash recovery with real worker processes on the dev server', function () {
   let h: CrashHarness;
@@ -26,7 +27,7 @@ describe('crash recovery with real worker processes on the dev server', function
   });
 
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   after(async function () {

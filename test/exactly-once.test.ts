@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import type { EffectStore } from '../src/activity/store';
-import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { moneyTransfer, orderFulfillment } from '../workflows';
 import type { FaultPlan, FaultSpec } from '../src/common/fault-plan';
 import { OrderStep, TransferStep } from '../contracts/finance-steps';
 import { assertVerified, runFinance, stepOf } from './finance-harness';
 import { storeBackends, type TempStore } from './stores';
+import { startTimeSkippingServer, type TemporalHandle } from 'steadfast/testing';
 
 async function rowsFor(store: EffectStore, table: string, key: string): Promise<number> {
   return Number((await store.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE key = ?`, [key]))?.n);

@@ -13,11 +13,20 @@ import { verifyStore, type RunRecord, type VerifyReport } from '../activities/ve
 import { runRecordOf } from '../src/client/run-record';
 import { faultAttributes, type FaultAttributes } from '../src/client/runs';
 import { trailFromEvents, type TrailStep } from '../src/client/trail';
-import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { workflowStartOptions } from '../src/common/failover';
-import { referenceWorker } from './reference-worker';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { createActivities } from '../activities';
+import { REFERENCE_WORKFLOWS } from './reference-worker';
+import type { FaultPlan } from '../src/common/fault-plan';
+import { historyEvents } from './helpers';
+import {
+  compensationOrder,
+  runWithWorker,
+  startTimeSkippingServer,
+  type TemporalHandle,
+  uniqueId,
+  waitUntil,
+  withFaultPlan,
+} from 'steadfast/testing';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -69,15 +78,15 @@ export async function runFinance<I, R>(
 ): Promise<FinishedRun<R>> {
   const taskQueue = uniqueId('finance-tq');
   const workflowId = uniqueId(opts.idPrefix ?? workflow.name);
-  const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
+  const worker = { taskQueue, ...REFERENCE_WORKFLOWS, activities: createActivities(store) };
   const handle = await temporal.client.workflow.start(workflow, {
     taskQueue,
     workflowId,
     args: [input],
-    memo: opts.faults ? { [FAULT_PLAN_MEMO_KEY]: opts.faults } : undefined,
+    ...(opts.faults ? withFaultPlan(opts.faults) : {}),
     ...workflowStartOptions(),
   });
-  const outcome = await worker.runUntil(async () => {
+  const outcome = await runWithWorker(temporal, worker, async () => {
     await opts.whileRunning?.(handle, workflowId);
     return handle.result().then(
       (result) => ({ result: result as R }),
@@ -95,7 +104,7 @@ export async function runFinance<I, R>(
     events,
     trail,
     steps: activities.filter((a) => !COMPENSATIONS.has(a)),
-    compensations: activities.filter((a) => COMPENSATIONS.has(a)),
+    compensations: compensationOrder(events, COMPENSATIONS),
     record,
     report: await verifyStore(store, { runs: [record] }),
     faults: faultAttributes(await handle.describe()),

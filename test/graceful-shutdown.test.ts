@@ -5,11 +5,13 @@
  * from its checkpoint.
  */
 import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { historyEvents } from './helpers';
 import { repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { killAllWorkers, openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
+import { openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
+import { uniqueId, waitUntil, WorkerProcess } from 'steadfast/testing';
 
 describe('graceful shutdown of a worker process on SIGTERM', function () {
   let h: CrashHarness;
@@ -19,7 +21,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
   });
 
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   after(async function () {
@@ -99,8 +101,10 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
 });
 
 describe('worker process settings', function () {
+  const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   for (const [variable, value, expected] of [
@@ -110,7 +114,8 @@ describe('worker process settings', function () {
   ] as const) {
     it(`exits 2 naming ${variable} when it is invalid, before connecting`, async function () {
       const w = spawnWorker({
-        address: '127.0.0.1:1', // never reached: the settings are checked first
+        // Never reached (the settings are checked first), and nothing awaits `ready`, so no client call.
+        temporal: { address: '127.0.0.1:1', namespace: 'default', client: unreachable },
         taskQueue: uniqueId('bad-settings'),
         storeUrl: 'sqlite::memory:',
         identity: uniqueId('worker-bad'),

@@ -11,7 +11,6 @@ import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/fin
 import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../src/activity/store';
 import { SimulatedFaultType } from '../src/activity/fault-injection';
-import type { TemporalHandle } from '../src/platform/servers';
 import { orderFulfillment } from '../workflows';
 import { RejectionType } from '../contracts/rejections';
 import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
@@ -30,6 +29,7 @@ import {
   type RunOptions,
 } from './finance-harness';
 import { tempSqliteStore } from './helpers';
+import { type TemporalHandle } from 'steadfast/testing';
 
 const STEPS = ['reserveInventory', 'chargePayment', 'createShipment', 'notifyCustomer'] as const;
 const UNDO: Record<(typeof STEPS)[number], string> = {

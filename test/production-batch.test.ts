@@ -11,7 +11,6 @@ import { SimulatedFaultType } from '../src/activity/fault-injection';
 import type { Worker } from '@temporalio/worker';
 import { plantDefects } from '../activities/production';
 import type { EffectStore } from '../src/activity/store';
-import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { referenceWorker } from './reference-worker';
 import { STEADFAST_FAILOVER, workflowStartOptions } from '../src/common/failover';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -19,8 +18,9 @@ import { productionBatch } from '../workflows';
 import { SAGA_COMPENSATION_FAILED } from '../src/common/failure-types';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { INVALID_PRODUCTION_INPUT, type ProductionBatchInput } from '../workflows/production-batch';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, tempSqliteStore } from './helpers';
 import { productionEffects, stageChunks } from './production-store';
+import { startTimeSkippingServer, type TemporalHandle, uniqueId, waitUntil } from 'steadfast/testing';
 
 describe('productionBatch on the time-skipping test server', function () {
   let temporal: TemporalHandle;

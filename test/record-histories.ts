@@ -20,11 +20,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { openStore, type EffectStore } from '../src/activity/store';
 import { prepareStore } from '../activities';
 import { installRuntime } from '../src/platform/runtime';
-import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { arm } from '../src/worker/crash-points';
 import { referenceWorker } from './reference-worker';
 import { scenarios, type Scenario } from './scenarios';
-import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
+import { spawnWorker, writeReferenceCrashBundle } from './worker-process';
+import { firstMarker, startDevServer, startTimeSkippingServer, type TemporalHandle, WorkerProcess } from 'steadfast/testing';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
@@ -75,7 +75,7 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-record-'));
   const storeUrl = `sqlite:${path.join(scratch, 'effects.db')}`;
   const store: EffectStore = openStore(storeUrl);
-  const [temporal, bundlePath] = await Promise.all([startDevServer(), writeCrashPointBundle(scratch)]);
+  const [temporal, bundlePath] = await Promise.all([startDevServer(), writeReferenceCrashBundle(scratch)]);
   try {
     await prepareStore(store);
     for (const scenario of list) {
@@ -85,7 +85,7 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
       let spawned = 0;
       const spawn = () =>
         spawnWorker({
-          address: temporal.address,
+          temporal,
           taskQueue,
           storeUrl,
           identity: `recorder-worker-${++spawned}`,
@@ -106,10 +106,10 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
       }
       await handle.result();
       await writeHistories(temporal, scenario, handle);
-      await killAllWorkers();
+      await WorkerProcess.killAll();
     }
   } finally {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
     await store.close();
     await temporal.close();
     fs.rmSync(scratch, { recursive: true, force: true });

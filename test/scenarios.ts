@@ -8,7 +8,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { plantDefects } from '../activities/production';
 import type { EffectStore } from '../src/activity/store';
-import type { TemporalHandle } from '../src/platform/servers';
 import { sampleOrder, seedFinance } from '../activities/finance-seed';
 import type { CrashPoint } from '../src/worker/crash-points';
 import { workflowStartOptions } from '../src/common/failover';
@@ -17,8 +16,8 @@ import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { carePathway, moneyTransfer, orderFulfillment, productionBatch } from '../workflows';
-import { waitUntil } from './helpers';
 import { productionLine } from './production-store';
+import { type TemporalHandle, waitUntil } from 'steadfast/testing';
 
 export interface Scenario {
   /** File name under test/histories/ (without .json); a run that continued as new gives `<name>-run<n>.json`. */

@@ -9,14 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { EffectStore } from '../src/activity/store';
-import { freePort } from '../src/platform/servers';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { DevServerProcess } from './dev-server-process';
-import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { tempSqliteStore } from './helpers';
 import { productionEffects, repeatedEffects, stageChunks } from './production-store';
-import { killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
+import { spawnWorker, writeReferenceCrashBundle } from './worker-process';
+import { freePort, uniqueId, waitUntil, WorkerProcess } from 'steadfast/testing';
 
 describe('dev server killed and restarted on its persisted SQLite file', function () {
   let scratch: string;
@@ -32,7 +32,7 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
   });
 
   after(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
     await connection?.close().catch((err) => console.error('closing the client failed:', err));
     await server?.kill().catch((err) => console.error('stopping the dev server failed:', err));
     await cleanupStore?.();
@@ -42,12 +42,14 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
   it('completes every run with every effect exactly once', async function () {
     const dbFile = path.join(scratch, 'temporal.db');
     const port = await freePort();
-    const [bundlePath] = await Promise.all([writeCrashPointBundle(scratch), (server = new DevServerProcess(dbFile, port)).ready()]);
+    const [bundlePath] = await Promise.all([writeReferenceCrashBundle(scratch), (server = new DevServerProcess(dbFile, port)).ready()]);
 
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
     const taskQueue = uniqueId('restart-tq');
     const workers: WorkerProcess[] = ['a', 'b'].map((name) =>
       spawnWorker({
-        address: server!.address,
+        temporal: { address: server!.address, namespace: 'default', client },
         taskQueue,
         storeUrl: `sqlite:${storeFile}`,
         identity: uniqueId(`worker-${name}`),
@@ -57,8 +59,6 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
     );
     await Promise.all(workers.map((w) => w.ready));
 
-    connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
     const lines: ProductionBatchInput[] = ['north', 'south', 'east'].map((name) => ({
       lineId: uniqueId(`line-${name}`),
       product: 'bracket',

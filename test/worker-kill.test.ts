@@ -13,14 +13,13 @@ import { seedFinance } from '../activities/finance-seed';
 import { verifyStore } from '../activities/verify';
 import { runRecordOf } from '../src/client/run-record';
 import { trailOf } from '../src/client/trail';
-import { freePort, startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { orderFulfillment } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import { PROJECT_ROOT } from '../src/platform/config';
-import { uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
-import { killAllWorkers, spawnWorker } from './worker-process';
+import { spawnWorker } from './worker-process';
+import { freePort, startDevServer, type TemporalHandle, uniqueId, waitUntil, WorkerProcess } from 'steadfast/testing';
 
 for (const backend of storeBackends) {
   describe(`killing a worker process right after an effect commits (${backend.name})`, function () {
@@ -34,7 +33,7 @@ for (const backend of storeBackends) {
       temp = await backend.open();
     });
     after(async function () {
-      await killAllWorkers();
+      await WorkerProcess.killAll();
       await temp?.cleanup();
       await temporal?.close().catch((err) => console.error('server teardown failed:', err));
     });
@@ -44,8 +43,7 @@ for (const backend of storeBackends) {
       const f = await seedFinance(store);
       const taskQueue = uniqueId('kill-tq');
       const workerOptions = (identity: string) => ({
-        address: temporal.address,
-        namespace: temporal.namespace,
+        temporal,
         taskQueue,
         storeUrl: temp.url,
         identity,

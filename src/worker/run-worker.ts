@@ -26,10 +26,9 @@ import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/w
 import { openStore } from '../activity/store';
 import type { SteadfastProject } from '../config/project';
 import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
-import { ensureSearchAttributes } from '../platform/search-attributes';
 import { crashPointBundle, crashPointOptions } from './crash-points';
 import type { FailoverProfile } from '../common/failover';
-import { createWorker, faultInjectionFromEnv } from './create-worker';
+import { createWorkerReporting, faultInjectionFromEnv } from './create-worker';
 
 const PROFILES: FailoverProfile[] = ['steadfast', 'temporal-defaults'];
 
@@ -134,7 +133,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => opts.onShutdown?.(signal);
   let worker: Worker | undefined;
   try {
-    const registered = await ensureSearchAttributes(connection, namespace);
     await opts.project.prepareStore?.(store);
     const overrides: Partial<WorkerOptions> = { identity };
     if (shutdownGraceMs !== undefined) {
@@ -150,7 +148,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       overrides.sinks = sinks;
       overrides.workflowBundle ??= await crashPointBundle(opts.project);
     }
-    worker = await createWorker({
+    let registered: string[];
+    ({ worker, registered } = await createWorkerReporting({
       connection,
       namespace,
       taskQueue: config.taskQueue,
@@ -162,7 +161,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       failoverProfile: profile,
       activityInterceptors: outerActivityInterceptors,
       overrides,
-    });
+    }));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const running = worker.run();
