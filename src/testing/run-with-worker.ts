@@ -6,10 +6,14 @@ import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../common/fault-plan';
 import { faultPlanSchema } from '../common/schemas';
 import { createWorker, type SteadfastWorkerOptions } from '../worker/create-worker';
 
-/** The server a test worker connects to: what {@link startTimeSkippingServer} and {@link startDevServer} return. */
+/**
+ * The server a test worker connects to: what `startTimeSkippingServer` and `startDevServer`
+ * return, or the SDK's own `TestWorkflowEnvironment`.
+ */
 export interface WorkerTarget {
   nativeConnection: NativeConnection;
-  namespace: string;
+  /** Default `default`. */
+  namespace?: string;
 }
 
 /** Options of {@link runWithWorker}: `createWorker`'s, without the connection and namespace. */
@@ -35,7 +39,7 @@ export async function runWithWorker<T>(temporal: WorkerTarget, opts: RunWithWork
   const worker = await createWorker({
     ...opts,
     connection: temporal.nativeConnection,
-    namespace: temporal.namespace,
+    namespace: temporal.namespace ?? 'default',
     faultInjection: opts.faultInjection ?? true,
   });
   return worker.runUntil(fn);
