@@ -11,6 +11,7 @@ import { createWorker, type SteadfastWorkerOptions } from '../worker/create-work
  * return, or the SDK's own `TestWorkflowEnvironment`.
  */
 export interface WorkerTarget {
+  /** The worker's connection to the server. */
   nativeConnection: NativeConnection;
   /** Default `default`. */
   namespace?: string;

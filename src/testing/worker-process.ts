@@ -24,6 +24,7 @@ const STEADFAST_BIN = path.join(__dirname, '..', '..', 'bin', 'steadfast.js');
 export interface WorkerProcessTarget {
   /** `host:port` of the frontend. */
   address: string;
+  /** The namespace the worker polls. */
   namespace: string;
   /** Asked for the task queue's pollers, to tell when the worker is ready. */
   client: Client;
@@ -31,7 +32,9 @@ export interface WorkerProcessTarget {
 
 /** Options of {@link WorkerProcess.start}. */
 export interface WorkerProcessOptions {
+  /** The server to connect to (a `TemporalHandle` will do). */
   temporal: WorkerProcessTarget;
+  /** The task queue the worker polls (`STEADFAST_TASK_QUEUE`). */
   taskQueue: string;
   /** The effect store (`STEADFAST_STORE`), e.g. `sqlite:/tmp/effects.db`. */
   storeUrl?: string;
@@ -57,7 +60,9 @@ export interface WorkerProcessOptions {
 
 /** How a process ended. */
 export interface Exit {
+  /** The exit code, or `null` when a signal ended the process. */
   code: number | null;
+  /** The signal that ended the process, if one did. */
   signal: NodeJS.Signals | null;
 }
 
@@ -77,7 +82,9 @@ const live = new Set<WorkerProcess>();
  * await handle.result();                     // the run completes on the replacement
  */
 export class WorkerProcess {
+  /** The child process. */
   readonly child: ChildProcess;
+  /** Its process id. */
   readonly pid: number;
   /** The identity the worker polls with. */
   readonly identity: string;
@@ -91,6 +98,7 @@ export class WorkerProcess {
   private exit?: Exit;
   private readyPromise?: Promise<void>;
 
+  /** @param options - what {@link WorkerProcess.start} was given (a restart reuses them). */
   private constructor(readonly options: WorkerProcessOptions) {
     const { temporal, taskQueue } = options;
     const env: NodeJS.ProcessEnv = {
