@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { waitUntil } from './helpers';
+import { waitUntil } from 'steadfast/testing';
 
 /** The CLI's entry point, as `npx steadfast` runs it. */
 export const CLI_BIN = path.resolve(__dirname, '..', 'bin', 'steadfast.js');

@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startDevServer } from '../src/platform/servers';
 import { parseJson, runCli, spawnCli, type CliProcess } from './cli-process';
-import { uniqueId } from './helpers';
+import { freePort, startDevServer, uniqueId } from 'steadfast/testing';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

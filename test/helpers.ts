@@ -1,10 +1,10 @@
 /**
- * Test helpers: unique ids, deadline polling, throwaway effect stores and history reading.
+ * Test helpers: throwaway effect stores with the reference application's tables, and history reading.
+ * (Unique ids and deadline polling come from `steadfast/testing`.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { openStore, type EffectStore } from '../src/activity/store';
@@ -18,38 +18,12 @@ import { parseStepKey } from '../src/common/idempotency-key';
  * .ci/run and most CI services, `CI=1` from others). In CI, a test that lacks a service CI provides
  * fails instead of skipping.
  */
+/** Unique ids and deadline polls come from the public testing entry, like a user's tests. */
+export { uniqueId, waitUntil } from 'steadfast/testing';
+
 export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI?.trim().toLowerCase();
   return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
-}
-
-/** A unique id for a workflow or task queue, from a readable prefix. */
-export function uniqueId(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-/**
- * Polls `check` until it returns a truthy value or the deadline passes. Use instead of sleeps.
- * @returns the truthy value.
- */
-export async function waitUntil<T>(
-  check: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 100, what = 'condition' } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** A fresh SQLite effect store in a temporary directory, with every service's tables. */

@@ -9,7 +9,6 @@ import { balances, CLEARING_ACCOUNT } from '../activities/bank';
 import { SimulatedFaultType } from '../src/activity/fault-injection';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import type { EffectStore } from '../src/activity/store';
-import type { TemporalHandle } from '../src/platform/servers';
 import { moneyTransfer } from '../workflows';
 import { RejectionType } from '../contracts/rejections';
 import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
@@ -28,6 +27,7 @@ import {
   type RunOptions,
 } from './finance-harness';
 import { tempSqliteStore } from './helpers';
+import { type TemporalHandle } from 'steadfast/testing';
 
 const AMOUNT = 12_345;
 

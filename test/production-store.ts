@@ -5,6 +5,7 @@
 import type { EffectStore } from '../src/activity/store';
 import { keyStep, keysLike } from './helpers';
 import type { ProductionBatchInput } from '../workflows/production-batch';
+export { stageAttempts, type StageAttempt } from '../activities/production';
 
 /** A small line: one batch of 10 units through two 200 ms stages, checkpointed every 5 units. */
 export function productionLine(lineId: string, overrides: Partial<ProductionBatchInput> = {}): ProductionBatchInput {
@@ -46,21 +47,6 @@ export async function stageChunks(store: EffectStore, stageKey: string): Promise
     [stageKey],
   );
   return rows.map((r) => [Number(r.units_from), Number(r.units_to)]);
-}
-
-/** One row per attempt of a checkpointed stage: where it started and how far it got. */
-export interface StageAttempt {
-  attempt: number;
-  units_from: number;
-  units_to: number;
-}
-
-export async function stageAttempts(store: EffectStore, stageKey: string): Promise<StageAttempt[]> {
-  const rows = await store.all<StageAttempt>(
-    'SELECT attempt, units_from, units_to FROM production_stage_progress WHERE stage_key = ? ORDER BY attempt',
-    [stageKey],
-  );
-  return rows.map((r) => ({ attempt: Number(r.attempt), units_from: Number(r.units_from), units_to: Number(r.units_to) }));
 }
 
 /**

@@ -37,7 +37,7 @@ import { drawFaultPlan, drawSchedule, Rng, type ChaosFaultPlan } from './plan';
 import { scrape, workerCounters } from './prometheus';
 import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
 import { renderReportHtml } from './report-html';
-import { WorkerPool, type WorkerProcess } from './worker-pool';
+import { WorkerPool, type PooledWorker } from './worker-pool';
 import { projectChaosTypes, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
 
 /** Seams for callers: more invariants (e.g. a store-wide `verify`), more workflow types. */
@@ -429,7 +429,7 @@ export async function recordOfRun(
   };
 }
 
-async function scrapeInto(w: WorkerProcess, into: Map<string, Record<string, number>>): Promise<void> {
+async function scrapeInto(w: PooledWorker, into: Map<string, Record<string, number>>): Promise<void> {
   try {
     into.set(w.identity, workerCounters(await scrape(w.metricsUrl, 1_000)));
   } catch {

@@ -5,11 +5,13 @@
  * (payload encryption when codec keys are given) and its failover settings.
  */
 import fs from 'node:fs';
+import type { Logger } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   type ActivityInterceptorsFactory,
   type BundleOptions,
   type NativeConnection,
+  Runtime,
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
@@ -23,12 +25,17 @@ import {
   type CodecKeyRing,
 } from '../codec';
 import { failoverWorkerOptions, type FailoverProfile } from '../common/failover';
+import { STEADFAST_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { ensureSearchAttributes, registerCommand } from '../platform/search-attributes';
 
 /** Steadfast's workflow interceptor modules, added to every bundle. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('../workflow/interceptors'),
   require.resolve('../workflow/failover-profile'),
 ];
+
+/** The module that switches fault marking off, bundled when the namespace lacks the search attributes. */
+export const FAULT_MARKING_OFF_MODULE = require.resolve('../workflow/fault-marking-off');
 
 /** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
 export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
@@ -105,6 +112,15 @@ export interface SteadfastWorkerOptions extends WorkflowBundleSource {
   codecKeys?: CodecKeyRing;
   /** Failover settings (see `STEADFAST_FAILOVER`); default `steadfast`. */
   failoverProfile?: FailoverProfile;
+  /**
+   * Register Steadfast's search attributes on the namespace when it lacks them (default `true`).
+   * With `false`, the worker only checks for them. Either way, when they are missing after that,
+   * the worker switches fault marking off (runs still compensate; `steadfast faults` does not find
+   * them) and logs a warning with the command that registers them.
+   */
+  registerSearchAttributes?: boolean;
+  /** Where the search-attribute warning goes; default the SDK runtime's logger. */
+  logger?: Logger;
   /** Anything else of the SDK's `WorkerOptions` (identity, sinks, tuning, a pre-built bundle). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -129,6 +145,46 @@ function assertBundleEncodesFailures(bundle: WorkerOptions['workflowBundle']): v
   }
 }
 
+/** Whether runs on this worker mark their faults, and the attributes the worker registered. */
+interface FaultMarking {
+  marking: boolean;
+  registered: string[];
+}
+
+/**
+ * Makes sure the namespace has Steadfast's search attributes (registering them when allowed), or
+ * decides to switch fault marking off with a warning. Never throws: a worker without marking still
+ * runs every saga to its end.
+ */
+async function prepareFaultMarking(opts: SteadfastWorkerOptions): Promise<FaultMarking> {
+  const { connection, namespace } = opts;
+  let why: string;
+  if (opts.registerSearchAttributes ?? true) {
+    try {
+      return { marking: true, registered: await ensureSearchAttributes(connection, namespace) };
+    } catch (err) {
+      why = (err as Error).message;
+    }
+  } else {
+    try {
+      const known = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+      const missing = STEADFAST_SEARCH_ATTRIBUTES.filter((k) => !(k.name in known));
+      if (missing.length === 0) return { marking: true, registered: [] };
+      why = `namespace "${namespace}" lacks the search attributes ${missing.map((k) => k.name).join(', ')}`;
+    } catch (err) {
+      why = `could not list the search attributes of namespace "${namespace}" (${(err as Error).message})`;
+    }
+  }
+  const prebuilt = opts.overrides?.workflowBundle !== undefined;
+  (opts.logger ?? Runtime.instance().logger).warn(
+    `Steadfast fault marking is off on task queue ${opts.taskQueue}: ${why}. Sagas still compensate, but runs are not ` +
+      `marked (SteadfastCompensated, SteadfastFaults, SteadfastFaultKinds), so "steadfast faults" will not find them. ` +
+      `To enable it, register the attributes once and restart the worker:\n  ${registerCommand(namespace, STEADFAST_SEARCH_ATTRIBUTES)}` +
+      (prebuilt ? `\nThis worker runs a pre-built workflow bundle: build it with ${FAULT_MARKING_OFF_MODULE} among its interceptor modules, or a fault fails the workflow task.` : ''),
+  );
+  return { marking: false, registered: [] };
+}
+
 /** True when the environment turns fault injection on (`STEADFAST_FAULT_INJECTION=1`). */
 export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const v = env.STEADFAST_FAULT_INJECTION?.trim().toLowerCase();
@@ -148,19 +204,27 @@ export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boo
  * await worker.run();
  */
 export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker> {
+  return (await createWorkerReporting(opts)).worker;
+}
+
+/** {@link createWorker}, also telling whether fault marking is on and which attributes it registered. */
+export async function createWorkerReporting(opts: SteadfastWorkerOptions): Promise<FaultMarking & { worker: Worker }> {
+  const faultMarking = await prepareFaultMarking(opts);
+  const extraModules = faultMarking.marking ? [] : [FAULT_MARKING_OFF_MODULE];
   const injecting = opts.faultInjection ?? faultInjectionFromEnv();
   const steadfastActivity = injecting ? [faultInjection, attemptReporting] : [attemptReporting];
   const encrypting = opts.codecKeys !== undefined;
   if (encrypting) assertBundleEncodesFailures(opts.overrides?.workflowBundle);
-  return Worker.create({
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts, [], { encodeFailures: encrypting })),
+    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts, extraModules, { encodeFailures: encrypting })),
     activities: opts.activities,
     dataConverter: steadfastDataConverter(opts.codecKeys),
     interceptors: { activity: [...(opts.activityInterceptors ?? []), ...steadfastActivity] },
     ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,
   });
+  return { ...faultMarking, worker };
 }

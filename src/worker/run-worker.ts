@@ -40,10 +40,9 @@ import {
   serverAddress,
   type SteadfastConfig,
 } from '../platform/config';
-import { ensureSearchAttributes } from '../platform/search-attributes';
 import { crashPointBundle, crashPointOptions } from './crash-points';
 import type { FailoverProfile } from '../common/failover';
-import { createWorker, faultInjectionFromEnv } from './create-worker';
+import { createWorkerReporting, faultInjectionFromEnv } from './create-worker';
 
 const PROFILES: FailoverProfile[] = ['steadfast', 'temporal-defaults'];
 
@@ -171,7 +170,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   process.once('SIGTERM', onSignal);
   let worker: Worker | undefined;
   try {
-    const registered = await ensureSearchAttributes(connection, namespace);
     // A store that is down at start is waited for (with a log line per try), not a crash.
     const prepared = await untilStoreReady(async () => {
       await store.migrate([]);
@@ -192,7 +190,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       overrides.sinks = sinks;
       overrides.workflowBundle ??= await crashPointBundle(opts.project, { encodeFailures: config.codecKeys !== undefined });
     }
-    worker = await createWorker({
+    let registered: string[];
+    ({ worker, registered } = await createWorkerReporting({
       connection,
       namespace,
       taskQueue: config.taskQueue,
@@ -205,7 +204,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       failoverProfile: profile,
       activityInterceptors: outerActivityInterceptors,
       overrides,
-    });
+    }));
     const running = worker.run();
     opts.onReady?.({
       identity,
