@@ -95,7 +95,7 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
     assert.equal(sumOf(samples, 'temporal_workflow_completed', { workflow_type: 'carePathway' }), 1);
     assert.ok(sumOf(samples, 'temporal_activity_task_received') >= 4, 'three admission attempts and one follow-up');
     await pool.stopAll();
-    assert.equal(await worker.process.exited, 0, 'SIGTERM stops the worker process gracefully');
+    assert.equal((await worker.process.exited).code, 0, 'SIGTERM stops the worker process gracefully');
   });
 
   it('extracts every injected fault, with server and kill-log times, from histories and observed attempts', async function () {
