@@ -79,6 +79,7 @@ export default tseslint.config(
   {
     files: [
       'workflows/**/*.ts',
+      'template/workflows/**/*.ts',
       'contracts/**/*.ts',
       'src/workflow/**/*.ts',
       'src/common/**/*.ts',

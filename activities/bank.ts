@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
 import { RejectionType } from '../contracts/rejections';
+import { checkedCents, MAX_AMOUNT_CENTS } from '../contracts/money';
 
 /** The bank's own account where money in transit between a withdrawal and a deposit waits. */
 export const CLEARING_ACCOUNT = 'bank:clearing';
@@ -49,6 +50,12 @@ export const BANK_DDL = [
    )`,
   'CREATE INDEX IF NOT EXISTS bank_ledger_key ON bank_ledger (key)',
   'CREATE INDEX IF NOT EXISTS bank_ledger_ref ON bank_ledger (ref)',
+  // One row per transfer id: the bank runs a transfer once, whichever run (and key) submits it.
+  `CREATE TABLE IF NOT EXISTS bank_transfers (
+     transfer_id TEXT PRIMARY KEY,
+     withdrawal_key TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
   `INSERT INTO bank_accounts (id, owner, status, balance, created_at)
      VALUES ('${CLEARING_ACCOUNT}', 'bank', 'active', 0, '1970-01-01T00:00:00.000Z')
      ON CONFLICT (id) DO NOTHING`,
@@ -56,7 +63,11 @@ export const BANK_DDL = [
 
 const key = z.string().min(1, 'expected a non-empty idempotency key');
 const accountId = z.string().min(1, 'expected an account id');
-const cents = z.number().int('expected whole cents').positive('expected a positive amount in cents');
+const cents = z
+  .number()
+  .int('expected whole cents')
+  .positive('expected a positive amount in cents')
+  .max(MAX_AMOUNT_CENTS, `expected at most ${MAX_AMOUNT_CENTS} cents`);
 
 const chargeSchema = z.object({ key, orderId: z.string().min(1), account: accountId, merchantAccount: accountId, amount: cents });
 const moveSchema = z.object({ key, transferId: z.string().min(1), account: accountId, amount: cents });
@@ -103,11 +114,12 @@ async function post(tx: StoreTx, key: string, kind: string, legs: Leg[], ref: st
       : await tx.run('UPDATE bank_accounts SET balance = balance + ? WHERE id = ?', [leg.amount, leg.account]);
     if (changed.changes !== 1) {
       const row = await account(tx, leg.account);
-      reject(
-        RejectionType.insufficientFunds,
-        `account "${leg.account}" has ${Number(row.balance)} cents, ${-leg.amount} needed`,
-        { account: leg.account, balance: Number(row.balance), needed: -leg.amount },
-      );
+      const balance = checkedCents(row.balance, `balance of ${leg.account}`);
+      reject(RejectionType.insufficientFunds, `account "${leg.account}" has ${balance} cents, ${-leg.amount} needed`, {
+        account: leg.account,
+        balance,
+        needed: -leg.amount,
+      });
     }
     const id = randomUUID();
     ids.push(id);
@@ -127,8 +139,29 @@ async function reverse(tx: StoreTx, key: string, forwardKey: string, kind: strin
   );
   if (entries.length === 0) return false;
   // Unguarded: a reversal is owed and may overdraw (the bank then collects), so it cannot fail on funds.
-  await post(tx, key, reversalKind, entries.map((e) => ({ account: e.account_id, amount: -Number(e.amount) })), forwardKey);
+  const legs = entries.map((e) => ({ account: e.account_id, amount: -checkedCents(e.amount, `ledger amount under ${forwardKey}`) }));
+  await post(tx, key, reversalKind, legs, forwardKey);
   return true;
+}
+
+/**
+ * Claims `transferId` for the withdrawal under `key`, or refuses with `AlreadySubmitted` when
+ * another key (another run, say one that reused the workflow id) already submitted it: the bank
+ * runs a transfer once. Inside the withdrawal's transaction, so a refused or failed withdrawal
+ * claims nothing. Concurrent claims collide on the primary key; the loser's retry is refused.
+ */
+async function claimTransfer(tx: StoreTx, transferId: string, key: string): Promise<void> {
+  const claimed = await tx.get<{ withdrawal_key: string }>('SELECT withdrawal_key FROM bank_transfers WHERE transfer_id = ?', [transferId]);
+  if (claimed && claimed.withdrawal_key !== key) {
+    reject(
+      RejectionType.alreadySubmitted,
+      `transfer "${transferId}" was already submitted by another run; its effects stand. To move money again, use a new transfer id`,
+      { transferId },
+    );
+  }
+  if (!claimed) {
+    await tx.run('INSERT INTO bank_transfers (transfer_id, withdrawal_key, created_at) VALUES (?, ?, ?)', [transferId, key, new Date().toISOString()]);
+  }
 }
 
 async function usable(tx: StoreTx, id: string, frozen: () => never): Promise<void> {
@@ -152,7 +185,7 @@ export interface OpenAccount {
  */
 export async function openAccounts(store: EffectStore, accounts: OpenAccount[]): Promise<void> {
   for (const a of accounts) {
-    if (!Number.isInteger(a.balance) || a.balance < 0) {
+    if (!Number.isSafeInteger(a.balance) || a.balance < 0) {
       throw new Error(`openAccounts: balance of "${a.id}" must be whole, non-negative cents, got ${a.balance}`);
     }
     await applyEffect(store, `bank/open/${a.id}`, a, async (tx) => {
@@ -175,7 +208,7 @@ export async function openAccounts(store: EffectStore, accounts: OpenAccount[]):
 /** Every account's balance in cents. */
 export async function balances(store: Pick<StoreTx, 'all'>): Promise<Record<string, number>> {
   const rows = await store.all<{ id: string; balance: number | string }>('SELECT id, balance FROM bank_accounts ORDER BY id');
-  return Object.fromEntries(rows.map((r) => [r.id, Number(r.balance)]));
+  return Object.fromEntries(rows.map((r) => [r.id, checkedCents(r.balance, `balance of ${r.id}`)]));
 }
 
 export function createBankActivities(store: EffectStore) {
@@ -186,6 +219,7 @@ export function createBankActivities(store: EffectStore) {
       await usable(tx, req.account, () =>
         reject(RejectionType.accountFrozen, `account "${req.account}" is frozen`, { account: req.account }),
       );
+      if (activity === 'withdraw') await claimTransfer(tx, req.transferId, req.key);
       return activity === 'withdraw'
         ? post(tx, req.key, LedgerKind.withdrawal, [
             { account: req.account, amount: -req.amount, guarded: true },

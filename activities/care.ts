@@ -1,9 +1,12 @@
 /**
- * The simulated hospital systems behind `carePathway`: admissions and appointments. State lives in
- * the effect store; every call applies its effect exactly once per idempotency key.
+ * The simulated hospital systems behind `carePathway`: admissions, appointments, the on-call pager
+ * and patient reminders. State lives in the effect store; every call applies its effect exactly
+ * once per idempotency key. Admissions and appointments can be undone (a withdrawn pathway): the
+ * undo marks the event cancelled in `care_cancellations` and leaves the event itself as the record
+ * of what happened. A page or a reminder cannot be unsent, so it has no undo.
  */
 import { createHash } from 'node:crypto';
-import { applyEffect, type EffectStore } from 'steadfast/activity';
+import { applyEffect, compensateEffect, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
 
 export const CARE_DDL = [
   `CREATE TABLE IF NOT EXISTS care_events (
@@ -13,6 +16,13 @@ export const CARE_DDL = [
      ref TEXT NOT NULL,
      detail TEXT NOT NULL,
      created_at TEXT NOT NULL
+   )`,
+  // One row per cancelled admission or appointment, keyed by the event's own key. A table of its
+  // own, so stores created before cancellations existed need no ALTER.
+  `CREATE TABLE IF NOT EXISTS care_cancellations (
+     key TEXT PRIMARY KEY,
+     compensation_key TEXT NOT NULL,
+     cancelled_at TEXT NOT NULL
    )`,
 ];
 
@@ -34,6 +44,33 @@ export interface ScheduleFollowUpRequest {
   at: string;
 }
 
+/** Page the on-call clinician because a sign-off is overdue; `escalation` counts from 1. */
+export interface PageOnCallRequest {
+  key: string;
+  patientId: string;
+  admissionId: string;
+  ward: string;
+  escalation: number;
+}
+
+/** Remind the patient of the booked follow-up; `reminder` counts from 1. */
+export interface SendFollowUpReminderRequest {
+  key: string;
+  patientId: string;
+  appointmentId: string;
+  reminder: number;
+}
+
+/** Undo an admission (`admissionKey`) or an appointment (`appointmentKey`); `key` is the undo's own key. */
+export interface CancelAdmissionRequest {
+  key: string;
+  admissionKey: string;
+}
+export interface CancelFollowUpRequest {
+  key: string;
+  appointmentKey: string;
+}
+
 export function createCareActivities(store: EffectStore) {
   /**
    * Records one event under its key, exactly once. `identity` is what the key is bound to (a repeat
@@ -48,6 +85,20 @@ export function createCareActivities(store: EffectStore) {
       );
       return ref;
     });
+  }
+
+  /** Cancels the event recorded under `eventKey`, if it landed (see {@link compensateEffect}). */
+  async function cancel(key: string, eventKey: string): Promise<{ outcome: CompensationOutcome }> {
+    const outcome = await compensateEffect(store, 'care', key, eventKey, async (tx: StoreTx) => {
+      if (!(await tx.get('SELECT key FROM care_events WHERE key = ?', [eventKey]))) return false;
+      await tx.run('INSERT INTO care_cancellations (key, compensation_key, cancelled_at) VALUES (?, ?, ?)', [
+        eventKey,
+        key,
+        new Date().toISOString(),
+      ]);
+      return true;
+    });
+    return { outcome };
   }
 
   return {
@@ -66,6 +117,33 @@ export function createCareActivities(store: EffectStore) {
       const { admissionId, at } = req;
       const value = await record(req.key, req.patientId, 'follow-up', refFor('apt', req.key), { admissionId, at }, { admissionId });
       return { appointmentId: value };
+    },
+
+    /** Pages the on-call clinician of the ward about an overdue sign-off, once per key. */
+    async pageOnCall(req: PageOnCallRequest): Promise<{ pageId: string }> {
+      const { admissionId, ward, escalation } = req;
+      const value = await record(req.key, req.patientId, 'page', refFor('page', req.key), { admissionId, ward, escalation });
+      return { pageId: value };
+    },
+
+    /** Reminds the patient of the follow-up appointment, once per key. */
+    async sendFollowUpReminder(req: SendFollowUpReminderRequest): Promise<{ reminderId: string }> {
+      const { appointmentId, reminder } = req;
+      const value = await record(req.key, req.patientId, 'reminder', refFor('rem', req.key), { appointmentId, reminder });
+      return { reminderId: value };
+    },
+
+    /**
+     * Compensation of `admitPatient`: cancels the admission made under `admissionKey`, if it was
+     * made; afterwards that admission can no longer land.
+     */
+    async cancelAdmission(req: CancelAdmissionRequest): Promise<{ outcome: CompensationOutcome }> {
+      return cancel(req.key, req.admissionKey);
+    },
+
+    /** Compensation of `scheduleFollowUp`: cancels the appointment booked under `appointmentKey`, if any. */
+    async cancelFollowUp(req: CancelFollowUpRequest): Promise<{ outcome: CompensationOutcome }> {
+      return cancel(req.key, req.appointmentKey);
     },
   };
 }

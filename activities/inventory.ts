@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOrReject, applyEffect, compensateEffect, reject, type CompensationOutcome, type EffectStore, type StoreTx } from 'steadfast/activity';
 import { RejectionType } from '../contracts/rejections';
+import { checkedCents, lineTotal, MAX_AMOUNT_CENTS } from '../contracts/money';
 
 export const INVENTORY_DDL = [
   `CREATE TABLE IF NOT EXISTS inventory_items (
@@ -29,6 +30,12 @@ export const INVENTORY_DDL = [
      updated_at TEXT NOT NULL
    )`,
   'CREATE INDEX IF NOT EXISTS inventory_reservations_key ON inventory_reservations (key)',
+  // One row per order id: the warehouse reserves for an order once, whichever run (and key) asks.
+  `CREATE TABLE IF NOT EXISTS inventory_orders (
+     order_id TEXT PRIMARY KEY,
+     reservation_key TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
 ];
 
 /** A line of an order: how many of one SKU. */
@@ -62,7 +69,7 @@ export interface StockItem {
 export async function stockItems(store: EffectStore, items: StockItem[]): Promise<void> {
   for (const item of items) {
     for (const field of ['unitPrice', 'quantity'] as const) {
-      if (!Number.isInteger(item[field]) || item[field] < 0) {
+      if (!Number.isSafeInteger(item[field]) || item[field] < 0) {
         throw new Error(`stockItems: ${field} of "${item.sku}" must be a whole, non-negative number, got ${item[field]}`);
       }
     }
@@ -82,7 +89,28 @@ export async function stockLevels(store: Pick<StoreTx, 'all'>): Promise<Record<s
   const rows = await store.all<{ sku: string; available: number | string; received: number | string }>(
     'SELECT sku, available, received FROM inventory_items ORDER BY sku',
   );
-  return Object.fromEntries(rows.map((r) => [r.sku, { available: Number(r.available), received: Number(r.received) }]));
+  return Object.fromEntries(
+    rows.map((r) => [r.sku, { available: checkedCents(r.available, `available of ${r.sku}`), received: checkedCents(r.received, `received of ${r.sku}`) }]),
+  );
+}
+
+/**
+ * Claims `orderId` for the reservation under `key`, or refuses with `AlreadySubmitted` when another
+ * key (another run, say one that reused the workflow id) already reserved for it. Inside the
+ * reservation's transaction, so a refused reservation claims nothing.
+ */
+async function claimOrder(tx: StoreTx, orderId: string, key: string): Promise<void> {
+  const claimed = await tx.get<{ reservation_key: string }>('SELECT reservation_key FROM inventory_orders WHERE order_id = ?', [orderId]);
+  if (claimed && claimed.reservation_key !== key) {
+    reject(
+      RejectionType.alreadySubmitted,
+      `order "${orderId}" was already submitted by another run; its effects stand. To order again, use a new order id`,
+      { orderId },
+    );
+  }
+  if (!claimed) {
+    await tx.run('INSERT INTO inventory_orders (order_id, reservation_key, created_at) VALUES (?, ?, ?)', [orderId, key, new Date().toISOString()]);
+  }
 }
 
 export function createInventoryActivities(store: EffectStore) {
@@ -94,7 +122,8 @@ export function createInventoryActivities(store: EffectStore) {
     async reserveInventory(request: ReserveInventoryRequest): Promise<{ reservationId: string; amount: number }> {
       const req = parseOrReject('reserveInventory request', reserveSchema, request);
       return applyEffect(store, req.key, req, async (tx) => {
-        let amount = 0;
+        await claimOrder(tx, req.orderId, req.key);
+        const priced: { unitPrice: number; quantity: number }[] = [];
         for (const line of req.items) {
           const item = await tx.get<{ unit_price: number | string; available: number | string }>(
             'SELECT unit_price, available FROM inventory_items WHERE sku = ?',
@@ -108,14 +137,25 @@ export function createInventoryActivities(store: EffectStore) {
           ]);
           if (taken.changes !== 1) {
             // Rolls back the lines already taken: a reservation is all or nothing.
-            reject(RejectionType.outOfStock, `SKU "${line.sku}": ${line.quantity} requested, ${Number(item.available)} available`, {
+            const available = checkedCents(item.available, `available of ${line.sku}`);
+            reject(RejectionType.outOfStock, `SKU "${line.sku}": ${line.quantity} requested, ${available} available`, {
               sku: line.sku,
               requested: line.quantity,
-              available: Number(item.available),
+              available,
             });
           }
-          amount += Number(item.unit_price) * line.quantity;
+          priced.push({ unitPrice: checkedCents(item.unit_price, `unit price of ${line.sku}`), quantity: line.quantity });
         }
+        // Exact (BigInt) and bounded, so the charge that follows is a whole, safe number of cents.
+        const total = lineTotal(priced);
+        if (total > BigInt(MAX_AMOUNT_CENTS)) {
+          reject(
+            RejectionType.invalidRequest,
+            `invalid reserveInventory request: items: the order totals ${total} cents, more than the maximum of ${MAX_AMOUNT_CENTS}`,
+            { problems: [`items: the order totals ${total} cents, more than the maximum of ${MAX_AMOUNT_CENTS}`] },
+          );
+        }
+        const amount = Number(total);
         const reservationId = `res-${randomUUID()}`;
         const now = new Date().toISOString();
         await tx.run(

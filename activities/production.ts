@@ -263,3 +263,19 @@ export function createProductionActivities(store: EffectStore) {
     },
   };
 }
+
+/** One row per attempt of a checkpointed stage: where it started and how far it got. */
+export interface StageAttempt {
+  attempt: number;
+  units_from: number;
+  units_to: number;
+}
+
+/** The attempts of a checkpointed stage (`<workflowId>/batch-<n>/stage-<name>`), in attempt order. */
+export async function stageAttempts(store: EffectStore, stageKey: string): Promise<StageAttempt[]> {
+  const rows = await store.all<StageAttempt>(
+    'SELECT attempt, units_from, units_to FROM production_stage_progress WHERE stage_key = ? ORDER BY attempt',
+    [stageKey],
+  );
+  return rows.map((r) => ({ attempt: Number(r.attempt), units_from: Number(r.units_from), units_to: Number(r.units_to) }));
+}

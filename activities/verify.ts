@@ -19,9 +19,10 @@
  */
 import { CLEARING_ACCOUNT, LedgerKind } from './bank';
 import type { OrderLine } from './inventory';
-import type { EffectStore } from 'steadfast/activity';
+import { parseStepKey, prunedBefore, runKeyOf, sameRunChain, type EffectStore, type RunKeys } from 'steadfast/activity';
 import type { RunRecord } from 'steadfast/client';
 import { OrderStep, TransferStep } from '../contracts/finance-steps';
+import { checkedCents } from '../contracts/money';
 
 /** What the caller knows about one run. */
 export type { RunRecord };
@@ -31,6 +32,7 @@ export type Check =
   | 'key-applied-twice'
   | 'effect-without-key'
   | 'effect-after-compensation'
+  | 'compensated-by-another-run'
   | 'money-not-conserved'
   | 'ledger-mismatch'
   | 'unbalanced-posting'
@@ -143,12 +145,12 @@ export interface SagaStepState {
  * The state of each step of a saga run (`orderFulfillment`, `moneyTransfer`), in step order, read
  * from the store by the step's key; undefined for a workflow type without saga steps.
  */
-export async function sagaStepStates(store: EffectStore, workflowType: string, workflowId: string): Promise<SagaStepState[] | undefined> {
+export async function sagaStepStates(store: EffectStore, workflowType: string, run: RunKeys): Promise<SagaStepState[] | undefined> {
   const steps = SAGA_STEPS[workflowType];
   if (!steps) return undefined;
   const out: SagaStepState[] = [];
   for (const spec of steps) {
-    out.push({ step: spec.step, compensation: spec.compensation, state: await spec.state(store, `${workflowId}/${spec.step}`) });
+    out.push({ step: spec.step, compensation: spec.compensation, state: await spec.state(store, runKeyOf(run, spec.step)) });
   }
   return out;
 }
@@ -183,9 +185,9 @@ export async function verifyStore(store: EffectStore, options: { runs?: RunRecor
       violate('run-not-terminal', run.workflowId, `${run.workflowType} run is ${run.status}, not closed`);
       continue;
     }
-    for (const spec of (await sagaStepStates(store, run.workflowType, run.workflowId)) ?? []) {
+    for (const spec of (await sagaStepStates(store, run.workflowType, run)) ?? []) {
       const { state } = spec;
-      const key = `${run.workflowId}/${spec.step}`;
+      const key = runKeyOf(run, spec.step);
       if (run.status === 'COMPLETED') {
         if (state !== 'applied') violate('run-inconsistent', run.workflowId, `completed, but step ${spec.step} is ${state}`);
         else excused.add(key);
@@ -207,13 +209,16 @@ export async function verifyStore(store: EffectStore, options: { runs?: RunRecor
   }
 
   // No key applied twice; every effect under a recorded key; nothing landed after its compensation.
+  const pruned = await prunedBefore(store);
   for (const { table, group } of EFFECT_TABLES) {
     const twice = await store.all<{ key: string; n: number | string }>(
       `SELECT key, COUNT(*) AS n FROM ${table} GROUP BY ${group} HAVING COUNT(*) > 1`,
     );
     for (const t of twice) violate('key-applied-twice', t.key, `${table} has ${Number(t.n)} rows for one effect of this key`);
+    // Effects older than a `steadfast store prune` cutoff lost their key on purpose.
     const keyless = await store.all<{ key: string }>(
-      `SELECT DISTINCT e.key FROM ${table} e LEFT JOIN steadfast_idempotency i ON i.key = e.key WHERE i.key IS NULL`,
+      `SELECT DISTINCT e.key FROM ${table} e LEFT JOIN steadfast_idempotency i ON i.key = e.key WHERE i.key IS NULL AND e.created_at >= ?`,
+      [pruned ?? ''],
     );
     for (const k of keyless) violate('effect-without-key', k.key, `${table} has an effect whose key was never recorded`);
     const late = await store.all<{ key: string }>(
@@ -222,22 +227,36 @@ export async function verifyStore(store: EffectStore, options: { runs?: RunRecor
     for (const k of late) violate('effect-after-compensation', k.key, `${table} has an effect that landed after its compensation found nothing to undo`);
   }
 
+  // A compensation undoes only what its own run applied: a tombstone whose compensation key and
+  // step key belong to different run chains means one run undid (or blocked) another's step.
+  for (const c of await store.all<{ key: string; compensation_key: string }>('SELECT key, compensation_key FROM steadfast_compensations')) {
+    const [step, undo] = [parseStepKey(c.key), parseStepKey(c.compensation_key)];
+    if (step?.kind === 'run' && undo?.kind === 'run' && !sameRunChain(c.key, c.compensation_key)) {
+      violate(
+        'compensated-by-another-run',
+        c.key,
+        `compensated by ${c.compensation_key}, a key of run chain ${undo.workflowId}/${undo.firstExecutionRunId}, ` +
+          `not of ${step.workflowId}/${step.firstExecutionRunId}`,
+      );
+    }
+  }
+
   // Money.
   const accounts = await store.all<{ id: string; balance: number | string }>('SELECT id, balance FROM bank_accounts');
   const ledgerSums = new Map(
     (await store.all<{ account_id: string; total: number | string }>('SELECT account_id, SUM(amount) AS total FROM bank_ledger GROUP BY account_id')).map(
-      (r) => [r.account_id, Number(r.total)],
+      (r) => [r.account_id, checkedCents(r.total, `ledger sum of ${r.account_id}`)],
     ),
   );
   let totalBalance = 0;
   for (const a of accounts) {
-    const balance = Number(a.balance);
+    const balance = checkedCents(a.balance, `balance of ${a.id}`);
     totalBalance += balance;
     const ledger = ledgerSums.get(a.id) ?? 0;
     if (balance !== ledger) violate('ledger-mismatch', a.id, `balance ${balance} but its ledger sums to ${ledger}`);
   }
   const seeded = await store.get<{ total: number | string | null }>('SELECT SUM(amount) AS total FROM bank_ledger WHERE kind = ?', [LedgerKind.opening]);
-  const seededTotal = Number(seeded?.total ?? 0);
+  const seededTotal = checkedCents(seeded?.total ?? 0, 'sum of opening deposits');
   if (totalBalance !== seededTotal) {
     violate('money-not-conserved', 'all accounts', `balances sum to ${totalBalance}, opening deposits to ${seededTotal}`);
   }
@@ -245,8 +264,8 @@ export async function verifyStore(store: EffectStore, options: { runs?: RunRecor
     'SELECT key, SUM(amount) AS total FROM bank_ledger WHERE kind <> ? GROUP BY key HAVING SUM(amount) <> 0',
     [LedgerKind.opening],
   );
-  for (const u of unbalanced) violate('unbalanced-posting', u.key, `posting sums to ${Number(u.total)}, not 0`);
-  const clearing = Number(accounts.find((a) => a.id === CLEARING_ACCOUNT)?.balance ?? 0);
+  for (const u of unbalanced) violate('unbalanced-posting', u.key, `posting sums to ${String(u.total)}, not 0`);
+  const clearing = checkedCents(accounts.find((a) => a.id === CLEARING_ACCOUNT)?.balance ?? 0, 'clearing balance');
   if (clearing !== 0) {
     const transferKeys = [...excused].filter((k) => k.endsWith(`/${TransferStep.withdraw}`) || k.endsWith(`/${TransferStep.deposit}`));
     const finding: Finding = { check: 'money-in-transit', subject: CLEARING_ACCOUNT, message: `${clearing} cents are still in transit` };

@@ -27,17 +27,25 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { WorkflowHandle } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { EffectStore } from '../src/activity/store';
+import { openStore, type EffectStore } from 'steadfast/activity';
+import {
+  firstMarker,
+  startDevServer,
+  uniqueId,
+  waitUntil,
+  WorkerProcess,
+  writeCrashPointBundle,
+  type TemporalHandle,
+} from 'steadfast/testing';
 import { installRuntime } from '../src/platform/runtime';
-import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { arm, release } from '../src/worker/crash-points';
 import { failoverSettings, workflowStartOptions, type FailoverProfile } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import { FAILOVER_PROFILE_MEMO_KEY, type FailoverProfileMemo } from '../src/workflow/failover-profile';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
-import { tempSqliteStore, uniqueId, waitUntil } from '../test/helpers';
-import { stageAttempts } from '../test/production-store';
-import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from '../test/worker-process';
+import { prepareStore } from '../activities';
+import { stageAttempts } from '../activities/production';
+import project from '../steadfast.config';
 
 const KINDS = ['stage', 'workflow-task', 'sticky'] as const;
 type Kind = (typeof KINDS)[number];
@@ -51,6 +59,9 @@ const KILL_AT_UNITS = 25;
 const DEFAULTS_STAGE_START_TO_CLOSE = '10 seconds';
 const WAIT_MS = 60_000;
 const WORKERS_PER_LANE = 3;
+/** The reference application's worker process, and its project folder. */
+const PROJECT_ROOT = path.join(__dirname, '..');
+const WORKER_SCRIPT = path.join(PROJECT_ROOT, 'workers', 'main.ts');
 
 interface Sample {
   kind: Kind;
@@ -85,14 +96,16 @@ class Lane {
   }
 
   private spawn(): WorkerProcess {
-    return spawnWorker({
-      address: this.env.temporal.address,
+    return WorkerProcess.start({
+      temporal: this.env.temporal,
+      script: WORKER_SCRIPT,
+      cwd: PROJECT_ROOT,
       taskQueue: this.taskQueue,
       storeUrl: `sqlite:${this.env.storeFile}`,
       identity: `${this.profile}-worker-${++this.spawned}`,
       crashPointsDir: this.dir,
       bundlePath: this.env.bundlePath,
-      profile: this.profile,
+      env: { STEADFAST_FAILOVER_PROFILE: this.profile },
     });
   }
 
@@ -265,11 +278,13 @@ async function main(): Promise<void> {
   const began = Date.now();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-bench-failover-'));
   const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}`);
-  const { store, file: storeFile, cleanup } = await tempSqliteStore();
+  const storeFile = path.join(scratch, 'effects.db');
+  const store = openStore(`sqlite:${storeFile}`);
+  await prepareStore(store);
   let temporal: TemporalHandle | undefined;
   try {
     log('starting a dev server on 127.0.0.1 and bundling the workflows…');
-    const [server, bundlePath] = await Promise.all([startDevServer({ logLevel: 'error' }), writeCrashPointBundle(scratch)]);
+    const [server, bundlePath] = await Promise.all([startDevServer({ logLevel: 'error' }), writeCrashPointBundle(project, scratch)]);
     temporal = server;
     const env: Env = { temporal, store, storeFile, scratch, bundlePath, deadline: began + opts.deadline };
     const lanes = (['steadfast', 'temporal-defaults'] as const).map((p) => new Lane(p, env));
@@ -294,9 +309,9 @@ async function main(): Promise<void> {
       if (lane.samples.length < opts.kills) console.log(`${lane.profile}: only ${lane.samples.length} of ${opts.kills} kills measured before the deadline`);
     }
   } finally {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
     await temporal?.close().catch((err) => console.error('stopping the dev server failed:', err));
-    await cleanup();
+    await store.close().catch((err) => console.error('closing the effect store failed:', err));
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }

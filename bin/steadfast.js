@@ -6,16 +6,23 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const source = path.join(__dirname, '..', 'src', 'cli', 'cli.ts');
-let cli;
-if (fs.existsSync(source)) {
+const checkout = fs.existsSync(path.join(__dirname, '..', 'src', 'cli', 'cli.ts'));
+if (checkout) {
   // The checkout's tsconfig maps `steadfast/*` to the sources, wherever the command runs from.
   process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, '..', 'tsconfig.json');
   require('tsx/cjs');
-  cli = require(source);
-} else {
-  cli = require('../dist/cli/cli.js');
 }
+/** Loads a module of the CLI: `src/<name>.ts` in a checkout, `dist/<name>.js` in an installed package. */
+const load = (name) => require(path.join(__dirname, '..', checkout ? 'src' : 'dist', checkout ? `${name}.ts` : `${name}.js`));
+
+if (process.argv[2] === 'init') {
+  // `init` needs nothing but Node: it runs before the project it creates has any dependencies.
+  process.exit(load('init/command').initMain(process.argv.slice(3), {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  }));
+}
+const cli = load('cli/cli');
 
 cli.main(process.argv).then(
   (code) => {

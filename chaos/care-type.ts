@@ -1,7 +1,7 @@
 /**
  * `carePathway` under chaos: admission, a durable timer, the follow-up booking.
  */
-import { SimulatedFaultType } from 'steadfast/activity';
+import { runKeyPrefix, SimulatedFaultType, stepOfRunKey } from 'steadfast/activity';
 import type { ChaosWorkflowType } from 'steadfast/testing';
 import type { CarePathwayResult } from '../workflows/care-pathway';
 
@@ -27,7 +27,7 @@ export const carePathwayChaos: ChaosWorkflowType = {
     const problems: string[] = [];
     const rows = await store.all<{ key: string; kind: string; ref: string; patient_id: string }>(
       'SELECT key, kind, ref, patient_id FROM care_events WHERE key LIKE ? ORDER BY key',
-      [`${run.workflowId}/%`],
+      [`${runKeyPrefix(run)}%`],
     );
     // Which effects must exist: both when the run completed; when it failed permanently, only
     // the admission, and only if the permanent fault was on the follow-up.
@@ -37,7 +37,7 @@ export const carePathwayChaos: ChaosWorkflowType = {
         : run.plan.admitPatient?.kind === 'permanent'
           ? []
           : ['admit'];
-    const keys = rows.map((r) => r.key.slice(run.workflowId.length + 1)).sort();
+    const keys = rows.map((r) => stepOfRunKey(run, r.key)).sort();
     if (JSON.stringify(keys) !== JSON.stringify([...expectedKeys].sort())) {
       problems.push(`${run.workflowId}: effects [${keys.join(', ')}], expected [${expectedKeys.join(', ')}]`);
     }

@@ -26,6 +26,7 @@
 import { financeFixture, sampleOrder, seedFinance } from '../activities/finance-seed';
 import { SimulatedFaultType, type EffectStore } from 'steadfast/activity';
 import { sagaStepStates, type StepState } from '../activities/verify';
+import { runKeyOf } from 'steadfast/activity';
 import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
 import { OrderStep, TransferStep } from '../contracts/finance-steps';
 import type { MoneyTransferResult } from '../workflows/money-transfer';
@@ -115,10 +116,10 @@ interface ResultRef {
 async function checkSaga(store: EffectStore, run: RunRecord, steps: readonly SagaStep[], refs: readonly ResultRef[]): Promise<string[]> {
   const problems: string[] = [];
   const want = predictSaga(steps, run.plan, (run.world ?? {}) as FinanceWorld);
-  const actual = (await sagaStepStates(store, run.workflowType, run.workflowId)) ?? [];
+  const actual = (await sagaStepStates(store, run.workflowType, run)) ?? [];
   for (const [i, s] of actual.entries()) {
     if (s.state !== want.states[i]) problems.push(`${run.workflowId}: step ${s.step} is ${s.state}, expected ${want.states[i]}`);
-    const row = await store.get<{ outcome: string }>('SELECT outcome FROM steadfast_compensations WHERE key = ?', [`${run.workflowId}/${s.step}`]);
+    const row = await store.get<{ outcome: string }>('SELECT outcome FROM steadfast_compensations WHERE key = ?', [runKeyOf(run, s.step)]);
     if (row?.outcome !== want.tombstones[i]) {
       problems.push(`${run.workflowId}: compensation of ${s.step} left ${row?.outcome ?? 'no tombstone'}, expected ${want.tombstones[i] ?? 'none'}`);
     }
@@ -130,7 +131,7 @@ async function checkSaga(store: EffectStore, run: RunRecord, steps: readonly Sag
   if (run.status === 'completed') {
     const result = (run.result ?? {}) as Record<string, unknown>;
     for (const r of refs) {
-      const row = await store.get(`SELECT id FROM ${r.table} WHERE id = ? AND key = ?`, [result[r.field], `${run.workflowId}/${r.step}`]);
+      const row = await store.get(`SELECT id FROM ${r.table} WHERE id = ? AND key = ?`, [result[r.field], runKeyOf(run, r.step)]);
       if (!row) problems.push(`${run.workflowId}: the result's ${r.field} is not the ${r.table} row of step ${r.step}`);
     }
   }

@@ -28,6 +28,7 @@ import {
   type ExpectedOutcome,
   type ChaosRunRecord as RunRecord,
 } from 'steadfast/testing';
+import { runKeyPrefix, stepOfRunKey } from 'steadfast/activity';
 
 /** Defects planted in one batch: found by the quality check until `reworkPasses` rework passes were made. */
 interface Defects {
@@ -122,7 +123,7 @@ const worldOf = (run: ChaosRunDraw) => (run.world ?? {}) as ProductionWorld;
 async function checkProduction(store: EffectStore, run: RunRecord): Promise<string[]> {
   const problems: string[] = [];
   const want = predictProduction(inputOf(run), worldOf(run), run.plan);
-  const prefix = `${run.workflowId}/`;
+  const prefix = runKeyPrefix(run);
   const like = [`${prefix}%`];
 
   const events = await store.all<{ key: string; kind: string; detail: string }>(
@@ -131,7 +132,7 @@ async function checkProduction(store: EffectStore, run: RunRecord): Promise<stri
   );
   const seen = new Map<string, string>();
   for (const e of events) {
-    const suffix = e.key.slice(prefix.length);
+    const suffix = stepOfRunKey(run, e.key);
     if (seen.has(suffix)) problems.push(`${run.workflowId}: ${e.kind} ${suffix} applied more than once`);
     seen.set(suffix, e.kind);
     if (e.kind === 'release' && want.released !== undefined && (JSON.parse(e.detail) as { released: boolean }).released !== want.released) {
@@ -149,7 +150,7 @@ async function checkProduction(store: EffectStore, run: RunRecord): Promise<stri
   );
   const stages = new Map<string, number>();
   for (const c of chunks) {
-    const stage = c.stage_key.slice(prefix.length);
+    const stage = stepOfRunKey(run, c.stage_key);
     const done = stages.get(stage) ?? 0;
     // Chunks must follow each other exactly: a gap is lost work, an overlap is work done twice.
     if (Number(c.units_from) !== done) problems.push(`${run.workflowId}: ${stage} has a chunk from ${c.units_from} after ${done} units`);

@@ -10,6 +10,8 @@ import { verifyStore, type Finding } from '../activities/verify';
 export function verifyRecordOf(run: ChaosRunRecord): RunRecord {
   return {
     workflowId: run.workflowId,
+    namespace: run.namespace,
+    firstExecutionRunId: run.firstExecutionRunId,
     workflowType: run.workflowType,
     status: run.status.toUpperCase(),
     failureType: run.failureType,

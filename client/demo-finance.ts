@@ -7,9 +7,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { balances } from '../activities/bank';
 import { sampleOrder, seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import { stockLevels } from '../activities/inventory';
+import { runKeyOf, runKeyPrefix, runKeysOf, stepOfRunKey, type FaultPlan, FAULT_PLAN_MEMO_KEY, workflowStartOptions } from 'steadfast/client';
 import { type EffectStore } from 'steadfast/activity';
 import { type TemporalHandle } from 'steadfast/testing';
-import { workflowStartOptions, FAULT_PLAN_MEMO_KEY, type FaultPlan } from 'steadfast/client';
+import { formatCents } from '../contracts/money';
 import { orderFulfillment } from '../workflows';
 import { OrderStep } from '../contracts/finance-steps';
 import type { DemoScenario } from './demo';
@@ -30,21 +31,22 @@ function startOrder(
   });
 }
 
-const cents = (n: number) => (n / 100).toFixed(2);
+const cents = formatCents;
 
 /** Balances, stock, and what each compensation of the run found: an effect to undo, or none. */
 async function shopState(store: EffectStore, runTag: string, handle: WorkflowHandle): Promise<string> {
   const f = await seedFinance(store, runTag);
   const b = await balances(store);
   const s = await stockLevels(store);
+  const run = await runKeysOf(handle);
   const undone = await store.all<{ key: string; outcome: string }>(
     'SELECT key, outcome FROM steadfast_compensations WHERE key LIKE ? ORDER BY created_at',
-    [`${handle.workflowId}/%`],
+    [`${runKeyPrefix(run)}%`],
   );
   return (
     `alice ${cents(b[f.accounts.alice])}, shop ${cents(b[f.accounts.merchant])}; ` +
     `stock: widgets ${s[f.skus.widget].available}, gadgets ${s[f.skus.gadget].available}` +
-    (undone.length ? `\n  compensated: ${undone.map((u) => `${u.key.slice(handle.workflowId.length + 1)} ${u.outcome}`).join(', ')}` : '')
+    (undone.length ? `\n  compensated: ${undone.map((u) => `${stepOfRunKey(run, u.key)} ${u.outcome}`).join(', ')}` : '')
   );
 }
 
@@ -75,7 +77,7 @@ export const financeScenarios: DemoScenario[] = [
         createShipment: { kind: 'hang-after-effect', times: 1 },
       }),
     async whileRunning(handle, store) {
-      const key = `${handle.workflowId}/${OrderStep.createShipment}`;
+      const key = runKeyOf(await runKeysOf(handle), OrderStep.createShipment);
       for (let i = 0; i < 200 && !(await store.get('SELECT id FROM shipments WHERE key = ?', [key])); i++) {
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -14,6 +14,11 @@ export const RejectionType = {
   insufficientFunds: 'InsufficientFunds',
   invalidAccount: 'InvalidAccount',
   accountFrozen: 'AccountFrozen',
+  /**
+   * The business object (a transfer id, an order id) was already submitted by another run, under
+   * other keys; the service runs it once, and that run's effects stand.
+   */
+  alreadySubmitted: 'AlreadySubmitted',
   ...FailureType,
 } as const;
 
@@ -28,4 +33,5 @@ export const BUSINESS_REJECTIONS: readonly string[] = [
   RejectionType.insufficientFunds,
   RejectionType.invalidAccount,
   RejectionType.accountFrozen,
+  RejectionType.alreadySubmitted,
 ];

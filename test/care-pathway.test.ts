@@ -11,7 +11,7 @@ import { carePathway } from '../workflows';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import type { EffectStore } from '../src/activity/store';
 import { trailFromEvents } from '../src/client/trail';
-import { historyEvents, tempSqliteStore, uniqueId } from './helpers';
+import { historyEvents, keysLike, tempSqliteStore, uniqueId } from './helpers';
 
 const flakyAdmissions: FaultPlan = { admitPatient: { kind: 'transient', times: 2 } };
 
@@ -79,7 +79,7 @@ for (const [name, start, followUpAfter] of [
 
       const rows = await store.all<{ kind: string; ref: string }>(
         'SELECT kind, ref FROM care_events WHERE key LIKE ? ORDER BY created_at',
-        [`${workflowId}/%`],
+        [keysLike(workflowId)],
       );
       assert.deepEqual(rows, [
         { kind: 'admission', ref: result.admissionId },

@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createCareActivities } from '../activities/care';
 import type { EffectStore } from '../src/activity/store';
 import { RejectionType } from '../contracts/rejections';
-import { tempSqliteStore, uniqueId } from './helpers';
+import { tempSqliteStore } from './helpers';
+import { uniqueId } from 'steadfast/testing';
 
 describe('care services (SQLite store)', function () {
   let store: EffectStore;

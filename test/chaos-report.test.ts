@@ -70,6 +70,7 @@ function syntheticReport(): ChaosReport {
     passed: false,
     kills: [{ at: start + 6_000, pid: 123, workerIdentity: '123@host', noticed: 1 }],
     serverRestarts: [],
+    nodeKills: [],
     workers: [{ identity: '123@host', pid: 123, killed: true, counters: { temporal_activity_execution_failed: 3 } }],
   };
 }

@@ -22,6 +22,7 @@ import { CHAOS_TYPES } from '../chaos';
 const CHAOS_WORKFLOW_TYPES = Object.fromEntries(CHAOS_TYPES.map((t) => [t.name, t]));
 const DEFAULT_CHAOS_TYPES = CHAOS_TYPES.map((t) => t.name);
 import { PROJECT_ROOT } from '../src/platform/config';
+import { runKeyOf, runKeyPrefix } from '../src/common/idempotency-key';
 
 /**
  * The run's options. High rates so that a short run meets every kind; the seed is one whose mix
@@ -196,19 +197,19 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
         ]);
       };
       // The charge's legs again under the same key, balances untouched: a double charge.
-      for (const l of await store.all<Record<string, unknown>>('SELECT * FROM bank_ledger WHERE key = ?', [`${order.workflowId}/charge-payment`])) {
+      for (const l of await store.all<Record<string, unknown>>('SELECT * FROM bank_ledger WHERE key = ?', [runKeyOf(order, 'charge-payment')])) {
         await post(l);
       }
       // The deposit of a completed transfer reversed, though its run never compensated.
-      for (const l of await store.all<Record<string, unknown>>('SELECT * FROM bank_ledger WHERE key = ?', [`${transfer.workflowId}/deposit`])) {
-        await post(l, { key: `${transfer.workflowId}/rogue-reversal`, amount: -Number(l.amount), kind: 'deposit-reversal', ref: l.key });
+      for (const l of await store.all<Record<string, unknown>>('SELECT * FROM bank_ledger WHERE key = ?', [runKeyOf(transfer, 'deposit')])) {
+        await post(l, { key: runKeyOf(transfer, 'rogue-reversal'), amount: -Number(l.amount), kind: 'deposit-reversal', ref: l.key });
       }
       // A stage chunk applied a second time by a later attempt.
-      const [chunk] = await store.all<Record<string, unknown>>('SELECT * FROM production_units WHERE stage_key LIKE ? LIMIT 1', [`${production.workflowId}/%`]);
+      const [chunk] = await store.all<Record<string, unknown>>('SELECT * FROM production_units WHERE stage_key LIKE ? LIMIT 1', [`${runKeyPrefix(production)}%`]);
       await store.run('INSERT INTO production_units (key, attempt, stage_key, units_from, units_to, created_at) VALUES (?, 99, ?, ?, ?, ?)', [
         chunk.key, chunk.stage_key, chunk.units_from, chunk.units_to, chunk.created_at,
       ]);
-      await store.run('DELETE FROM care_events WHERE key = ?', [`${care.workflowId}/follow-up`]);
+      await store.run('DELETE FROM care_events WHERE key = ?', [runKeyOf(care, 'follow-up')]);
 
       const verdicts = await rerun();
       const effects = verdicts['effects exactly once'].violations.join('\n');
@@ -216,7 +217,7 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
       assert.match(effects, new RegExp(`${production.workflowId}: batch-\\d/\\S+ has a chunk from \\d+ after \\d+ units`));
       assert.match(effects, new RegExp(`${care.workflowId}: effects \\[admit\\], expected \\[admit, follow-up\\]`));
       const stored = verdicts['store verified'].violations.join('\n');
-      assert.match(stored, new RegExp(`key-applied-twice ${order.workflowId}/charge-payment`));
+      assert.match(stored, new RegExp(`key-applied-twice \\S*/run/${order.workflowId}/\\S+/charge-payment`));
       assert.match(stored, /ledger-mismatch/);
       assert.match(stored, new RegExp(`run-inconsistent ${transfer.workflowId}: completed, but step deposit is undone`));
       assert.equal(verdicts['every outcome correct'].holds, true, 'the outcomes themselves did not change');

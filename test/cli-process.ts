@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { waitUntil } from './helpers';
+import { waitUntil } from 'steadfast/testing';
 
 /** The CLI's entry point, as `npx steadfast` runs it. */
 export const CLI_BIN = path.resolve(__dirname, '..', 'bin', 'steadfast.js');
@@ -50,6 +50,8 @@ export interface CliProcess {
   child: ChildProcess;
   /** Every stdout line that parsed as JSON. */
   events: Record<string, unknown>[];
+  /** Stdout lines that are not JSON: none, when the command keeps its --json contract. */
+  stray: string[];
   output(): string;
   /** Waits for the event `name` (e.g. `ready`) and returns it. */
   waitFor(name: string, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -61,13 +63,14 @@ export interface CliProcess {
 export function spawnCli(args: string[], env: Record<string, string | undefined>): CliProcess {
   const child = spawn(process.execPath, [CLI_BIN, ...args, '--json'], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const events: Record<string, unknown>[] = [];
+  const stray: string[] = [];
   let text = '';
   readline.createInterface({ input: child.stdout! }).on('line', (line) => {
     text += `${line}\n`;
     try {
       events.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
-      // The dev server's own banner is not JSON.
+      stray.push(line);
     }
   });
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
@@ -75,6 +78,7 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   return {
     child,
     events,
+    stray,
     output: () => text,
     waitFor: (name, timeoutMs = 60_000) =>
       waitUntil(

@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startDevServer } from '../src/platform/servers';
 import { parseJson, runCli, spawnCli, type CliProcess } from './cli-process';
-import { uniqueId } from './helpers';
+import { freePort, startDevServer, uniqueId } from 'steadfast/testing';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -71,6 +70,8 @@ describe('steadfast server, worker and demo as processes', function () {
 
     assert.equal(await first.stop('SIGINT'), 0, first.output());
     assert.deepEqual(first.events.map((e) => e.event), ['ready', 'stopping', 'stopped']);
+    assert.deepEqual(first.stray, [], 'stdout holds JSON Lines only; the dev server banner goes to stderr');
+    assert.match(first.output(), /Temporal Server:/, 'the banner is on stderr');
     assert.ok(await portIsFree(port), 'the server process is gone');
     assert.ok(await portIsFree(uiPort), 'the UI is gone');
 
@@ -121,6 +122,7 @@ describe('steadfast server, worker and demo as processes', function () {
 
       assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
       assert.deepEqual(worker.events.map((e) => e.event), ['starting', 'ready', 'stopping', 'stopped']);
+      assert.deepEqual(worker.stray, []);
     } finally {
       await temporal.close();
     }
@@ -167,7 +169,8 @@ describe('steadfast server, worker and demo as processes', function () {
       STEADFAST_STORE: `sqlite:${path.join(dir, 'demo-effects.db')}`,
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { event: 'finished', exitCode: 0 });
+    // One JSON document on stdout: the embedded server's banner and the narrative go to stderr.
+    assert.deepEqual(JSON.parse(r.stdout), { event: 'finished', exitCode: 0 });
     assert.match(r.stderr, /Demo finished: \d+ of \d+ runs ended as expected/);
   });
 });

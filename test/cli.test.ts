@@ -24,7 +24,7 @@ import { REFERENCE_WORKFLOWS, referenceBundle, referenceWorker } from './referen
 import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
 import { parseJson, runCli, type CliResult } from './cli-process';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyStep, keysLike, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 const { EventType } = proto.api.enums.v1;
 
@@ -72,7 +72,7 @@ describe('steadfast CLI', function () {
   const careRows = (workflowId: string) =>
     store.all<{ key: string; kind: string; ref: string; created_at: string }>(
       'SELECT key, kind, ref, created_at FROM care_events WHERE key LIKE ? ORDER BY created_at',
-      [`${workflowId}/%`],
+      [keysLike(workflowId)],
     );
 
   describe('bad usage and input: exit 2, naming the field and what was expected', function () {
@@ -208,8 +208,8 @@ describe('steadfast CLI', function () {
         status.json.trail.map((s: Json) => [s.kind, s.name, s.attempts ?? null, s.outcome]),
         [
           ['activity', 'admitPatient', 3, 'completed'],
-          ['timer', '1s', null, 'fired'],
           ['activity', 'scheduleFollowUp', 1, 'completed'],
+          ['timer', '1s', null, 'fired'],
         ],
       );
 
@@ -380,7 +380,8 @@ describe('steadfast CLI', function () {
 
       const failed = byId.get(failedId)!;
       assert.equal(failed.status, 'FAILED');
-      assert.deepEqual(failed.faults.kinds, ['activity-failed']);
+      // The booking failed for good, so the saga cancelled the admission.
+      assert.deepEqual(failed.faults.kinds, ['activity-failed', 'compensated']);
       assert.deepEqual(failed.failure.map((l: Json) => l.type), ['scheduleFollowUp', 'SimulatedPermanentFault']);
       assert.match(failed.causes[0], /activity scheduleFollowUp failed.*⟵ \[simulated\] permanent fault/);
 
@@ -388,7 +389,9 @@ describe('steadfast CLI', function () {
       assert.equal(timedOut.status, 'TIMED_OUT');
       assert.deepEqual(timedOut.causes, ['workflow execution timed out']);
 
-      for (const untroubled of [cleanId, cancelledId]) assert.ok(!byId.has(untroubled), `${untroubled} is not a fault`);
+      assert.ok(!byId.has(cleanId), `${cleanId} is not a fault`);
+      // Cancelling a pathway cancels its admission: the saga marks the run compensated.
+      assert.deepEqual(byId.get(cancelledId)?.faults, { count: 0, kinds: ['compensated'], compensated: true });
 
       const text = await cli('faults', '--since', '1h');
       assert.match(text.stdout, new RegExp(`FAILED +carePathway +${failedId}.*\n +activity scheduleFollowUp failed`));
@@ -427,7 +430,7 @@ describe('steadfast CLI', function () {
         ...extra,
       });
     const keysOf = (workflowId: string) =>
-      store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [`${workflowId}/%`]);
+      store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [keysLike(workflowId)]);
 
     before(async function () {
       // The bank's accounts and the warehouse's stock, opened by the CLI in the store the worker uses.
@@ -488,7 +491,7 @@ describe('steadfast CLI', function () {
       const b = await balances(store);
       assert.equal(b[accounts.alice], 100_000 - 12_345);
       assert.equal(b[accounts.bob], 50_000 + 12_345);
-      assert.deepEqual((await keysOf(workflowId)).map((k) => k.key), [`${workflowId}/deposit`, `${workflowId}/withdraw`]);
+      assert.deepEqual((await keysOf(workflowId)).map((k) => keyStep(k.key)), ['deposit', 'withdraw']);
       const { raw } = await temporal.client.workflow.getHandle(workflowId).describe();
       const taskTimeout = raw.executionConfig?.defaultWorkflowTaskTimeout;
       assert.equal(Number(taskTimeout?.seconds) * 1000, msToNumber(STEADFAST_FAILOVER.workflowTaskTimeout));
@@ -537,10 +540,10 @@ describe('steadfast CLI', function () {
       );
       const undone = await store.all<{ key: string; outcome: string }>(
         'SELECT key, outcome FROM steadfast_compensations WHERE key LIKE ? ORDER BY key',
-        [`${workflowId}/%`],
+        [keysLike(workflowId)],
       );
       assert.deepEqual(
-        undone.map((u) => [u.key.slice(workflowId.length + 1), u.outcome]),
+        undone.map((u) => [keyStep(u.key), u.outcome]),
         [
           ['charge-payment', 'undone'],
           ['create-shipment', 'nothing-to-undo'],
@@ -645,10 +648,15 @@ describe('steadfast CLI', function () {
       assert.deepEqual(rowsAfter.map((row) => row.kind), ['admission', 'follow-up']);
       assert.deepEqual(rowsAfter[0], rowsBefore[0]);
       assert.deepEqual(
-        await store.all('SELECT key, COUNT(*) AS n FROM steadfast_idempotency WHERE key LIKE ? GROUP BY key ORDER BY key', [`${workflowId}/%`]),
+        (
+          await store.all<{ key: string; n: number | string }>(
+            'SELECT key, COUNT(*) AS n FROM steadfast_idempotency WHERE key LIKE ? GROUP BY key ORDER BY key',
+            [keysLike(workflowId)],
+          )
+        ).map((k) => ({ step: keyStep(k.key), n: Number(k.n) })),
         [
-          { key: `${workflowId}/admit`, n: 1 },
-          { key: `${workflowId}/follow-up`, n: 1 },
+          { step: 'admit', n: 1 },
+          { step: 'follow-up', n: 1 },
         ],
       );
 

@@ -14,7 +14,7 @@ import { arm, type CrashPoint } from '../src/worker/crash-points';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { productionEffects, productionLine, repeatedEffects, stageAttempts, stageChunks } from './production-store';
 import { firstMarker, killAllWorkers, openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
 
@@ -93,7 +93,7 @@ describe('crash recovery with real worker processes on the dev server', function
       ['batch-1/reserve', 'batch-1/inspect-1', 'batch-1/record'],
     );
     for (const stage of ['machining', 'assembly']) {
-      const chunks = await stageChunks(h.store, `${wf}/batch-1/stage-${stage}`);
+      const chunks = await stageChunks(h.store, await keyOf(handle, `batch-1/stage-${stage}`));
       const expected = Array.from({ length: Math.ceil(units / 5) }, (_, i) => [i * 5, Math.min(units, i * 5 + 5)]);
       assert.deepEqual(chunks, expected, `every unit of ${stage} processed once`);
     }
@@ -155,7 +155,7 @@ describe('crash recovery with real worker processes on the dev server', function
     await assertWholeRun(handle, units);
     const machining = await startedBy(handle, '/batch-1/stage-machining');
     assert.deepEqual(machining.started, [{ attempt: 2, identity: survivor.identity }], 'the retry ran on the survivor');
-    const attempts = await stageAttempts(h.store, `${handle.workflowId}/batch-1/stage-machining`);
+    const attempts = await stageAttempts(h.store, await keyOf(handle, 'batch-1/stage-machining'));
     assert.equal(attempts.length, 2, `two attempts: ${JSON.stringify(attempts)}`);
     const [first, second] = attempts;
     assert.equal(first.units_from, 0);

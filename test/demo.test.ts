@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { startDevServer } from '../src/platform/servers';
-import { waitUntil } from './helpers';
+import { startDevServer, waitUntil } from 'steadfast/testing';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -6,8 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { resolveServer } from '../src/platform/provision';
-import { waitUntil } from './helpers';
-import type { Exit } from './worker-process';
+import { type Exit, waitUntil } from 'steadfast/testing';
 
 /** The `temporal` binary, resolved as everywhere else (`platform/provision.ts`). */
 export function temporalCliPath(): string {

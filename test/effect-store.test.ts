@@ -18,8 +18,8 @@ import { stockLevels } from '../activities/inventory';
 import { IdempotencyKeyReusedError, type EffectStore } from '../src/activity/store';
 import { verifyStore } from '../activities/verify';
 import { RejectionType } from '../contracts/rejections';
-import { uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
+import { uniqueId, waitUntil } from 'steadfast/testing';
 
 const N = 16;
 

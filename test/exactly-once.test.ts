@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import type { EffectStore } from '../src/activity/store';
 import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
+import { runKeyOf, runKeyPrefix } from '../src/common/idempotency-key';
 import { moneyTransfer, orderFulfillment } from '../workflows';
 import type { FaultPlan, FaultSpec } from '../src/common/fault-plan';
 import { OrderStep, TransferStep } from '../contracts/finance-steps';
@@ -54,7 +55,7 @@ for (const backend of storeBackends) {
       });
       assert.ok(r.result, String(r.error));
       assert.equal(stepOf(r, 'chargePayment').attempts, 4);
-      const key = `${r.workflowId}/${OrderStep.chargePayment}`;
+      const key = runKeyOf(r.record, OrderStep.chargePayment);
       const legs = await temp.store.all<{ account_id: string; amount: number | string }>(
         'SELECT account_id, amount FROM bank_ledger WHERE key = ? ORDER BY amount',
         [key],
@@ -79,17 +80,16 @@ for (const backend of storeBackends) {
       const r = await runFinance(temporal, temp.store, orderFulfillment, order(), { idPrefix: 'order-3003', faults });
       assert.ok(r.result, String(r.error));
       for (const step of Object.keys(faults)) assert.equal(stepOf(r, step).attempts, 6, `${step} took 6 attempts`);
-      const id = r.workflowId;
       assert.deepEqual(
         {
-          reservations: await rowsFor(temp.store, 'inventory_reservations', `${id}/${OrderStep.reserveInventory}`),
-          chargeLegs: await rowsFor(temp.store, 'bank_ledger', `${id}/${OrderStep.chargePayment}`),
-          shipments: await rowsFor(temp.store, 'shipments', `${id}/${OrderStep.createShipment}`),
-          messages: await rowsFor(temp.store, 'notifications', `${id}/${OrderStep.notifyCustomer}`),
+          reservations: await rowsFor(temp.store, 'inventory_reservations', runKeyOf(r.record, OrderStep.reserveInventory)),
+          chargeLegs: await rowsFor(temp.store, 'bank_ledger', runKeyOf(r.record, OrderStep.chargePayment)),
+          shipments: await rowsFor(temp.store, 'shipments', runKeyOf(r.record, OrderStep.createShipment)),
+          messages: await rowsFor(temp.store, 'notifications', runKeyOf(r.record, OrderStep.notifyCustomer)),
         },
         { reservations: 1, chargeLegs: 2, shipments: 1, messages: 1 },
       );
-      const keys = await temp.store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [`${id}/%`]);
+      const keys = await temp.store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ? ORDER BY key', [`${runKeyPrefix(r.record)}%`]);
       assert.equal(keys.length, 4, 'one recorded key per step');
       assertVerified(r);
     });
@@ -107,8 +107,8 @@ for (const backend of storeBackends) {
         { idPrefix: 'transfer-tx-88', faults: { withdraw: rough, deposit: rough } },
       );
       assert.ok(r.result, String(r.error));
-      assert.equal(await rowsFor(temp.store, 'bank_ledger', `${r.workflowId}/${TransferStep.withdraw}`), 2);
-      assert.equal(await rowsFor(temp.store, 'bank_ledger', `${r.workflowId}/${TransferStep.deposit}`), 2);
+      assert.equal(await rowsFor(temp.store, 'bank_ledger', runKeyOf(r.record, TransferStep.withdraw)), 2);
+      assert.equal(await rowsFor(temp.store, 'bank_ledger', runKeyOf(r.record, TransferStep.deposit)), 2);
       assertVerified(r);
       assert.equal(r.report.stats.totalBalance, f.seededTotal);
     });

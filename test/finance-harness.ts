@@ -10,13 +10,14 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { EffectStore } from '../src/activity/store';
 import { verifyStore, type RunRecord, type VerifyReport } from '../activities/verify';
-import { runRecordOf } from '../src/client/run-record';
+import { runKeysOf, runRecordOf } from '../src/client/run-record';
 import { faultAttributes, type FaultAttributes } from '../src/client/runs';
 import { trailFromEvents, type TrailStep } from '../src/client/trail';
 import { startTimeSkippingServer, type TemporalHandle } from '../src/platform/servers';
 import { workflowStartOptions } from '../src/common/failover';
 import { referenceWorker } from './reference-worker';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
+import { runKeyOf, runKeyPrefix, stepOfRunKey, type RunKeys } from '../src/common/idempotency-key';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -128,11 +129,11 @@ export function assertVerified(run: FinishedRun<unknown>): void {
 }
 
 /** The outcome recorded for each compensated step key of a run (`undone` or `nothing-to-undo`). */
-export async function compensationOutcomes(store: EffectStore, workflowId: string): Promise<Record<string, string>> {
+export async function compensationOutcomes(store: EffectStore, run: RunKeys): Promise<Record<string, string>> {
   const rows = await store.all<{ key: string; outcome: string }>('SELECT key, outcome FROM steadfast_compensations WHERE key LIKE ?', [
-    `${workflowId}/%`,
+    `${runKeyPrefix(run)}%`,
   ]);
-  return Object.fromEntries(rows.map((r) => [r.key.slice(workflowId.length + 1), r.outcome]));
+  return Object.fromEntries(rows.map((r) => [stepOfRunKey(run, r.key), r.outcome]));
 }
 
 /**
@@ -157,12 +158,13 @@ export function timeSkippingServerForSuite(): { readonly temporal: TemporalHandl
 }
 
 /**
- * A `whileRunning` action: waits until the effect of `step` (a row under key `<workflowId>/<step>`
+ * A `whileRunning` action: waits until the effect of `step` (a row under the run's key of `step`
  * in `table`) has landed, then cancels the run, so that the step in flight must be undone too.
  */
 export function cancelOnceLanded(store: EffectStore, table: string, step: string): NonNullable<RunOptions['whileRunning']> {
-  return async (handle, workflowId) => {
-    await waitUntil(() => store.get(`SELECT key FROM ${table} WHERE key = ?`, [`${workflowId}/${step}`]), {
+  return async (handle) => {
+    const key = runKeyOf(await runKeysOf(handle), step);
+    await waitUntil(() => store.get(`SELECT key FROM ${table} WHERE key = ?`, [key]), {
       what: `the effect of ${step} to land in ${table}`,
     });
     await handle.cancel();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { repeatedEffects, stageAttempts, stageChunks } from './production-store';
 import { killAllWorkers, openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
 
@@ -41,7 +41,8 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
     const first = h.spawn(taskQueue, 'first');
     await first.ready;
     const handle = await startLine(taskQueue, 60, 50);
-    const machiningKey = `${handle.workflowId}/batch-1/stage-machining`;
+    const machiningKey = await keyOf(handle, 'batch-1/stage-machining');
+    const assemblyKey = await keyOf(handle, 'batch-1/stage-assembly');
     await first.waitForMarker((m) => m.point === 'activity-start' && m.key === machiningKey);
     first.kill('SIGTERM');
     assert.deepEqual(await first.exited, { code: 0, signal: null }, `clean exit:\n${first.tail.join('\n')}`);
@@ -52,7 +53,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
       first.markers.some((m) => m.point === 'after-effect' && m.key === machiningKey),
       'the stage returned its result before the process exited',
     );
-    assert.ok(!first.markers.some((m) => m.key === `${handle.workflowId}/batch-1/stage-assembly`), 'took no new work');
+    assert.ok(!first.markers.some((m) => m.key === assemblyKey), 'took no new work');
 
     const second = h.spawn(taskQueue, 'second');
     const result = await handle.result();
@@ -72,7 +73,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
     await first.ready;
     const units = 80;
     const handle = await startLine(taskQueue, units, 100);
-    const machiningKey = `${handle.workflowId}/batch-1/stage-machining`;
+    const machiningKey = await keyOf(handle, 'batch-1/stage-machining');
     await waitUntil(async () => (await stageChunks(h.store, machiningKey)).length >= 2, { what: 'two committed chunks' });
     first.kill('SIGTERM');
     assert.deepEqual(await first.exited, { code: 0, signal: null }, `clean exit:\n${first.tail.join('\n')}`);

@@ -9,7 +9,6 @@ import { balances, CLEARING_ACCOUNT } from '../activities/bank';
 import { SimulatedFaultType } from '../src/activity/fault-injection';
 import { seedFinance, type FinanceFixture } from '../activities/finance-seed';
 import type { EffectStore } from '../src/activity/store';
-import type { TemporalHandle } from '../src/platform/servers';
 import { moneyTransfer } from '../workflows';
 import { RejectionType } from '../contracts/rejections';
 import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
@@ -28,6 +27,7 @@ import {
   type RunOptions,
 } from './finance-harness';
 import { tempSqliteStore } from './helpers';
+import { type TemporalHandle } from 'steadfast/testing';
 
 const AMOUNT = 12_345;
 
@@ -99,7 +99,7 @@ describe('moneyTransfer on the time-skipping server', function () {
       input: () => ({ toAccount: 'acct-nobody' }),
       check: async (r) => {
         assertFailedWith(r, RejectionType.invalidAccount);
-        assert.deepEqual(await compensationOutcomes(store, r.workflowId), {
+        assert.deepEqual(await compensationOutcomes(store, r.record), {
           [TransferStep.deposit]: 'nothing-to-undo',
           [TransferStep.withdraw]: 'undone',
         });
@@ -123,7 +123,7 @@ describe('moneyTransfer on the time-skipping server', function () {
       faults: { deposit: [{ kind: 'lost-ack', times: serviceCall.retry.maximumAttempts - 1 }, { kind: 'hang-after-effect', times: 1 }] },
       check: async (r) => {
         assert.equal(r.trail.find((s) => s.name === 'deposit')?.outcome, 'timed-out');
-        assert.deepEqual(await compensationOutcomes(store, r.workflowId), {
+        assert.deepEqual(await compensationOutcomes(store, r.record), {
           [TransferStep.deposit]: 'undone',
           [TransferStep.withdraw]: 'undone',
         });
@@ -190,7 +190,7 @@ describe('moneyTransfer on the time-skipping server', function () {
       assert.ok(r.error instanceof WorkflowFailedError && r.error.cause instanceof CancelledFailure, String(r.error));
       assert.equal(r.record.status, 'CANCELLED');
       assert.deepEqual(r.compensations, ['reverseDeposit', 'reverseWithdrawal']);
-      assert.deepEqual(await compensationOutcomes(store, r.workflowId), {
+      assert.deepEqual(await compensationOutcomes(store, r.record), {
         [TransferStep.deposit]: 'undone',
         [TransferStep.withdraw]: 'undone',
       });

@@ -12,6 +12,7 @@ import { stockLevels } from '../activities/inventory';
 import type { EffectStore } from '../src/activity/store';
 import { SimulatedFaultType } from '../src/activity/fault-injection';
 import type { TemporalHandle } from '../src/platform/servers';
+import { runKeyOf } from '../src/common/idempotency-key';
 import { orderFulfillment } from '../workflows';
 import { RejectionType } from '../contracts/rejections';
 import { SAGA_COMPENSATION_FAILED } from 'steadfast/workflow';
@@ -114,7 +115,7 @@ describe('orderFulfillment on the time-skipping server', function () {
           .map((s) => UNDO[s]),
       );
       // The failing step was compensated too (registered before it ran), and found nothing to undo.
-      const outcomes = await compensationOutcomes(store, r.workflowId);
+      const outcomes = await compensationOutcomes(store, r.record);
       assert.deepEqual(outcomes, Object.fromEntries(KEYS.slice(0, k + 1).map((key, i) => [key, i === k ? 'nothing-to-undo' : 'undone'])));
       await assertNothingLeft();
       assertVerified(r);
@@ -167,9 +168,9 @@ describe('orderFulfillment on the time-skipping server', function () {
     const timedOut = r.events.find((e) => e.activityTaskTimedOutEventAttributes)?.activityTaskTimedOutEventAttributes;
     assert.equal(timedOut?.retryState, proto.api.enums.v1.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED, 'every attempt was used');
     assert.deepEqual(r.compensations, ['refundPayment', 'releaseInventory']);
-    const outcomes = await compensationOutcomes(store, r.workflowId);
+    const outcomes = await compensationOutcomes(store, r.record);
     assert.equal(outcomes[OrderStep.chargePayment], 'undone', 'the charge had landed, and was refunded');
-    const charges = await store.all('SELECT id FROM bank_ledger WHERE key = ?', [`${r.workflowId}/${OrderStep.chargePayment}`]);
+    const charges = await store.all('SELECT id FROM bank_ledger WHERE key = ?', [runKeyOf(r.record, OrderStep.chargePayment)]);
     assert.equal(charges.length, 2, `charged once (two legs) despite ${last} attempts`);
     await assertNothingLeft();
     assertVerified(r);
@@ -180,7 +181,7 @@ describe('orderFulfillment on the time-skipping server', function () {
     assertFailedWith(r, SimulatedFaultType.lostAck);
     assert.equal(stepOf(r, 'createShipment').attempts, 10);
     assert.deepEqual(r.compensations, ['cancelShipment', 'refundPayment', 'releaseInventory']);
-    assert.equal((await compensationOutcomes(store, r.workflowId))[OrderStep.createShipment], 'undone');
+    assert.equal((await compensationOutcomes(store, r.record))[OrderStep.createShipment], 'undone');
     assert.equal((await store.all('SELECT id FROM shipments')).length, 1, 'one shipment, created once, then cancelled');
     await assertNothingLeft();
     assertVerified(r);
@@ -263,7 +264,7 @@ describe('orderFulfillment on the time-skipping server', function () {
       assert.equal(r.record.status, 'CANCELLED');
       assert.ok(r.trail.some((s) => s.kind === 'cancel-requested'));
       assert.deepEqual(r.compensations, ['cancelShipment', 'refundPayment', 'releaseInventory']);
-      assert.equal((await compensationOutcomes(store, r.workflowId))[OrderStep.createShipment], 'undone');
+      assert.equal((await compensationOutcomes(store, r.record))[OrderStep.createShipment], 'undone');
       await assertNothingLeft();
       assertVerified(r);
       // A cancelled activity is not a fault, but the run was compensated: steadfast faults finds it.

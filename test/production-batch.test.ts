@@ -19,7 +19,7 @@ import { productionBatch } from '../workflows';
 import { SAGA_COMPENSATION_FAILED } from '../src/common/failure-types';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { INVALID_PRODUCTION_INPUT, type ProductionBatchInput } from '../workflows/production-batch';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { productionEffects, stageChunks } from './production-store';
 
 describe('productionBatch on the time-skipping test server', function () {
@@ -123,13 +123,13 @@ describe('productionBatch on the time-skipping test server', function () {
     // processed the 3 defective units.
     for (const batch of [1, 2, 3]) {
       for (const stage of ['machining', 'assembly']) {
-        assert.deepEqual(await stageChunks(store, `${wf}/batch-${batch}/stage-${stage}`), [
+        assert.deepEqual(await stageChunks(store, await keyOf(handle, `batch-${batch}/stage-${stage}`)), [
           [0, 5],
           [5, 10],
         ]);
       }
     }
-    assert.deepEqual(await stageChunks(store, `${wf}/batch-2/rework-1`), [[0, 3]]);
+    assert.deepEqual(await stageChunks(store, await keyOf(handle, 'batch-2/rework-1')), [[0, 3]]);
   });
 
   it('scraps a batch whose defects survive maxReworks rework passes', async function () {
@@ -204,7 +204,7 @@ describe('productionBatch on the time-skipping test server', function () {
   it('on cancellation stops the running stage at a chunk boundary, then releases the reservation', async function () {
     const input = line({ unitsPerBatch: 200, unitMs: 20, chunkUnits: 5 });
     const handle = await start(input);
-    const stageKey = `${handle.workflowId}/batch-1/stage-machining`;
+    const stageKey = await keyOf(handle, 'batch-1/stage-machining');
     await waitUntil(async () => (await stageChunks(store, stageKey)).length >= 2, { what: 'two chunks of the first stage' });
     await handle.cancel();
     const err = await handle.result().then(

@@ -3,7 +3,9 @@
  * the store for assertions.
  */
 import type { EffectStore } from '../src/activity/store';
+import { keyStep, keysLike } from './helpers';
 import type { ProductionBatchInput } from '../workflows/production-batch';
+export { stageAttempts, type StageAttempt } from '../activities/production';
 
 /** A small line: one batch of 10 units through two 200 ms stages, checkpointed every 5 units. */
 export function productionLine(lineId: string, overrides: Partial<ProductionBatchInput> = {}): ProductionBatchInput {
@@ -33,9 +35,9 @@ export interface ProductionEffect {
 export async function productionEffects(store: EffectStore, workflowId: string): Promise<ProductionEffect[]> {
   const rows = await store.all<Omit<ProductionEffect, 'step'>>(
     'SELECT key, attempt, kind, detail, created_at FROM production_events WHERE key LIKE ? ORDER BY created_at, key',
-    [`${workflowId}/%`],
+    [keysLike(workflowId)],
   );
-  return rows.map((r) => ({ ...r, attempt: Number(r.attempt), step: r.key.slice(workflowId.length + 1) }));
+  return rows.map((r) => ({ ...r, attempt: Number(r.attempt), step: keyStep(r.key) }));
 }
 
 /** The committed chunks of a stage, as [from, to) pairs in unit order (a repeated chunk appears twice). */
@@ -47,27 +49,12 @@ export async function stageChunks(store: EffectStore, stageKey: string): Promise
   return rows.map((r) => [Number(r.units_from), Number(r.units_to)]);
 }
 
-/** One row per attempt of a checkpointed stage: where it started and how far it got. */
-export interface StageAttempt {
-  attempt: number;
-  units_from: number;
-  units_to: number;
-}
-
-export async function stageAttempts(store: EffectStore, stageKey: string): Promise<StageAttempt[]> {
-  const rows = await store.all<StageAttempt>(
-    'SELECT attempt, units_from, units_to FROM production_stage_progress WHERE stage_key = ? ORDER BY attempt',
-    [stageKey],
-  );
-  return rows.map((r) => ({ attempt: Number(r.attempt), units_from: Number(r.units_from), units_to: Number(r.units_to) }));
-}
-
 /**
  * Effect keys under a workflow that were applied more than once (by different attempts), across
  * every production table. Empty means exactly-once held.
  */
 export async function repeatedEffects(store: EffectStore, workflowId: string): Promise<{ key: string; n: number }[]> {
-  const like = `${workflowId}/%`;
+  const like = keysLike(workflowId);
   const rows = await store.all<{ key: string; n: number }>(
     `SELECT key, COUNT(*) AS n FROM (
        SELECT key FROM production_events WHERE key LIKE ?

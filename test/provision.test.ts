@@ -9,7 +9,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../src/platform/config';
 import { ProvisioningError, resolveServer, withResolvedServer } from '../src/platform/provision';
-import { openTemporal, startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { openTemporal, startDevServer, type TemporalHandle } from 'steadfast/testing';
 
 function executable(dir: string, name: string, body = 'exit 1'): string {
   fs.mkdirSync(dir, { recursive: true });

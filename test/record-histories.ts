@@ -73,7 +73,7 @@ async function recordOnTimeSkippingServer(list: Scenario[]): Promise<void> {
       const worker = await referenceWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, store });
       const handle = await scenario.start(temporal, taskQueue, recordedWorkflowId(scenario.name), store);
       await worker.runUntil(async () => {
-        await scenario.whileRunning?.(handle, store);
+        await scenario.whileRunning?.(handle, store, temporal);
         await handle.result().catch(() => undefined);
       });
       await writeHistories(temporal, scenario, handle);

@@ -4,7 +4,7 @@
  */
 import type { Worker } from '@temporalio/worker';
 import type { EffectStore } from 'steadfast/activity';
-import { createWorker, workflowBundle, type SteadfastWorkerOptions } from 'steadfast/worker';
+import { createWorker, workflowBundle, type BundleConverterOptions, type SteadfastWorkerOptions } from 'steadfast/worker';
 import { createActivities } from '../activities';
 import project from '../steadfast.config';
 
@@ -15,8 +15,8 @@ export const REFERENCE_WORKFLOWS = {
 };
 
 /** The reference application's workflow bundle (built once per process), plus `extraModules`. */
-export function referenceBundle(extraModules: string[] = []): ReturnType<typeof workflowBundle> {
-  return workflowBundle(REFERENCE_WORKFLOWS, extraModules);
+export function referenceBundle(extraModules: string[] = [], converter: BundleConverterOptions = {}): ReturnType<typeof workflowBundle> {
+  return workflowBundle(REFERENCE_WORKFLOWS, extraModules, converter);
 }
 
 /** Options of {@link referenceWorker}: `createWorker`'s, with the store instead of the activities. */

@@ -121,7 +121,7 @@ const ANCHORS: Record<string, [file: string, anchor: string, history: string]> =
   orderFulfillment: ['order-fulfillment.ts', 'const { shipmentId, trackingNumber } = await saga.step(', 'order-success.json'],
   moneyTransfer: ['money-transfer.ts', 'const { depositId } = await saga.step(', 'transfer-success.json'],
   productionBatch: ['production-batch.ts', 'const { status, reworks } = await produceBatch(spec, tally.nextBatch);', 'production-batch-success-run1.json'],
-  carePathway: ['care-pathway.ts', 'await sleep(input.followUpAfter);', 'care-pathway-success.json'],
+  carePathway: ['care-pathway.ts', 'const followUpAt = new Date(Date.now() + opts.followUpMs).toISOString();', 'care-pathway-success.json'],
 };
 
 function patchOptions(mode: PatchLoaderOptions['mode']): PatchLoaderOptions {

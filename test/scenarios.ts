@@ -12,12 +12,12 @@ import type { TemporalHandle } from '../src/platform/servers';
 import { sampleOrder, seedFinance } from '../activities/finance-seed';
 import type { CrashPoint } from '../src/worker/crash-points';
 import { workflowStartOptions } from '../src/common/failover';
-import { signOffSignal } from '../workflows/care-pathway';
+import { signOffSignal, withdrawSignal, type CarePathwayInput } from '../workflows/care-pathway';
 import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { carePathway, moneyTransfer, orderFulfillment, productionBatch } from '../workflows';
-import { waitUntil } from './helpers';
+import { keysLike, waitUntil } from './helpers';
 import { productionLine } from './production-store';
 
 export interface Scenario {
@@ -25,8 +25,11 @@ export interface Scenario {
   name: string;
   /** Starts the run; the caller runs a worker until the returned handle's result settles. */
   start(temporal: TemporalHandle, taskQueue: string, workflowId: string, store: EffectStore): Promise<WorkflowHandle>;
-  /** Acts on the run while the worker runs, before the result is awaited (e.g. cancels it). */
-  whileRunning?(handle: WorkflowHandle, store: EffectStore): Promise<void>;
+  /**
+   * Acts on the run while the worker runs, before the result is awaited (e.g. cancels it). On the
+   * time-skipping server time stands still until then, unless it lets time pass (`temporal.env.sleep`).
+   */
+  whileRunning?(handle: WorkflowHandle, store: EffectStore, temporal: TemporalHandle): Promise<void>;
   /**
    * Crash points to arm, in the order the run reaches them. The recorder runs this scenario on a
    * dev server with two worker processes, SIGKILLs the worker that holds at each point, and
@@ -84,6 +87,21 @@ function startCare(temporal: TemporalHandle, taskQueue: string, workflowId: stri
     ...workflowStartOptions(),
     ...(memo ? { memo: memo as Record<string, unknown> } : {}),
   });
+}
+
+/** A pathway on the path with escalations, withdrawal and reminders; signed off at the start when `signed`. */
+function startEscalatingCare(temporal: TemporalHandle, taskQueue: string, workflowId: string, extra: Partial<CarePathwayInput>, signed: boolean) {
+  const options = {
+    taskQueue,
+    workflowId,
+    args: [{ patientId: 'patient-9', ward: 'neurology', followUpAfter: '21 days', signOffWithin: '2 days', escalateEvery: '1 day', ...extra }] as [
+      CarePathwayInput,
+    ],
+    ...workflowStartOptions(),
+  };
+  return signed
+    ? temporal.client.workflow.signalWithStart(carePathway, { ...options, signal: signOffSignal, signalArgs: [{ clinician: 'dr-okafor' }] })
+    : temporal.client.workflow.start(carePathway, options);
 }
 
 function startProduction(temporal: TemporalHandle, taskQueue: string, workflowId: string, input: ProductionBatchInput, memo?: object) {
@@ -146,7 +164,7 @@ export const scenarios: Scenario[] = [
     start: (temporal, taskQueue, workflowId, store) =>
       startOrder(temporal, taskQueue, workflowId, store, { createShipment: { kind: 'hang-after-effect', times: 1 } }),
     async whileRunning(handle, store) {
-      await waitUntil(() => store.get('SELECT id FROM shipments WHERE key = ?', [`${handle.workflowId}/${OrderStep.createShipment}`]), {
+      await waitUntil(() => store.get('SELECT id FROM shipments WHERE key LIKE ?', [keysLike(handle.workflowId, OrderStep.createShipment)]), {
         what: 'the shipment to land',
       });
       await handle.cancel();
@@ -159,6 +177,33 @@ export const scenarios: Scenario[] = [
     whileRunning: async (handle) => {
       await untilTimerStarted(handle);
       await handle.cancel();
+    },
+  },
+  {
+    // Signed off late: one page of the on-call clinician, then the sign-off, the booking and two weekly reminders.
+    name: 'care-pathway-escalated',
+    start: (temporal, taskQueue, workflowId) => startEscalatingCare(temporal, taskQueue, workflowId, { remindEvery: '7 days' }, false),
+    whileRunning: async (handle, store, temporal) => {
+      await untilTimerStarted(handle);
+      await temporal.env!.sleep('49 hours');
+      await waitUntil(() => store.get('SELECT key FROM care_events WHERE key = ?', [`${handle.workflowId}/page-on-call/1`]), {
+        what: 'the first page',
+      });
+      await handle.signal(signOffSignal, { clinician: 'dr-late' });
+    },
+  },
+  {
+    // Never signed off: two pages, then SignOffOverdue and the admission cancelled by the saga.
+    name: 'care-pathway-overdue',
+    start: (temporal, taskQueue, workflowId) => startEscalatingCare(temporal, taskQueue, workflowId, {}, false),
+  },
+  {
+    // Withdrawn while the follow-up waits: the follow-up, then the admission, cancelled.
+    name: 'care-pathway-withdrawn',
+    start: (temporal, taskQueue, workflowId) => startEscalatingCare(temporal, taskQueue, workflowId, { remindEvery: '7 days' }, true),
+    whileRunning: async (handle) => {
+      await untilTimerStarted(handle);
+      await handle.signal(withdrawSignal, { by: 'patient', reason: 'treated elsewhere' });
     },
   },
   {

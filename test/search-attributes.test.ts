@@ -8,7 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { withResolvedServer } from '../src/platform/provision';
 import { ensureSearchAttributes } from '../src/platform/search-attributes';
-import { freePort } from '../src/platform/servers';
+import { freePort } from 'steadfast/testing';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 

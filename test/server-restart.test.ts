@@ -16,7 +16,7 @@ import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { DevServerProcess } from './dev-server-process';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { productionEffects, repeatedEffects, stageChunks } from './production-store';
 import { killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
 
@@ -86,7 +86,7 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
     // and none has processed all six (the checkpoints are below the total before the kill).
     const before = await waitUntil(
       async () => {
-        const counts = await Promise.all(handles.map(async (h) => (await stageChunks(store, `${h.workflowId}/batch-1/stage-cutting`)).length));
+        const counts = await Promise.all(handles.map(async (h) => (await stageChunks(store, await keyOf(h, 'batch-1/stage-cutting'))).length));
         return counts.every((n) => n >= 1) ? counts : undefined;
       },
       { what: 'every line inside its first stage', intervalMs: 20 },
@@ -136,7 +136,7 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
       for (const batch of [1, 2]) {
         for (const stage of ['cutting', 'welding']) {
           assert.deepEqual(
-            await stageChunks(store, `${h.workflowId}/batch-${batch}/stage-${stage}`),
+            await stageChunks(store, await keyOf(h, `batch-${batch}/stage-${stage}`)),
             Array.from({ length: 6 }, (_, i) => [i * 5, i * 5 + 5]),
             `every unit of batch ${batch} ${stage} processed exactly once`,
           );

@@ -19,7 +19,7 @@ import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import { PROJECT_ROOT } from '../src/platform/config';
 import { workflowStartOptions } from '../src/common/failover';
-import { historyEvents, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
 import { killAllWorkers, spawnWorker } from './worker-process';
 
@@ -74,7 +74,7 @@ for (const backend of storeBackends) {
         memo: { [FAULT_PLAN_MEMO_KEY]: faults },
         ...workflowStartOptions(),
       });
-      const chargeKey = `${workflowId}/${OrderStep.chargePayment}`;
+      const chargeKey = await keyOf(handle, OrderStep.chargePayment);
       await waitUntil(() => store.get('SELECT id FROM bank_ledger WHERE key = ?', [chargeKey]), {
         timeoutMs: 60_000,
         what: 'the charge to commit',

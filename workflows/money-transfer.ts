@@ -15,9 +15,10 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { TransferStep } from '../contracts/finance-steps';
 import { stepKey, serviceCall, Saga, parseOrReject } from 'steadfast/workflow';
+import { MAX_AMOUNT_CENTS } from '../contracts/money';
 
 /**
- * The schema of {@link MoneyTransferInput}: the workflow checks its input with it before any step,
+ * The schema of {@link MoneyTransferInput}, strict (an unknown key is an error): the workflow checks its input with it before any step,
  * and the CLI (`client/schemas/money-transfer.ts`) checks `--input` with it before it starts a run.
  */
 export const moneyTransferInputSchema = z
@@ -25,9 +26,15 @@ export const moneyTransferInputSchema = z
     transferId: z.string().min(1, 'expected a transfer id'),
     fromAccount: z.string().min(1, 'expected the account to debit'),
     toAccount: z.string().min(1, 'expected the account to credit'),
-    amount: z.number().int('expected whole cents').positive('expected a positive amount in cents'),
+    amount: z
+      .number()
+      .int('expected whole cents')
+      .positive('expected a positive amount in cents')
+      .max(MAX_AMOUNT_CENTS, `expected at most ${MAX_AMOUNT_CENTS} cents`)
+      .describe('in cents'),
     compensation: z.enum(['reverse', 'parallel']).optional(),
   })
+  .strict()
   .refine((t) => t.fromAccount !== t.toAccount, { path: ['toAccount'], message: 'expected an account other than fromAccount' });
 
 /** A transfer between two accounts of the bank. */

@@ -17,9 +17,10 @@ import { z } from 'zod';
 import type { Activities } from '../activities';
 import { OrderStep } from '../contracts/finance-steps';
 import { stepKey, serviceCall, Saga, parseOrReject } from 'steadfast/workflow';
+import { formatCents } from '../contracts/money';
 
 /**
- * The schema of {@link OrderFulfillmentInput}: the workflow checks its input with it before any
+ * The schema of {@link OrderFulfillmentInput}, strict (an unknown key is an error): the workflow checks its input with it before any
  * step, and the CLI (`client/schemas/order-fulfillment.ts`) checks `--input` with it before it
  * starts a run, so both report the same fields in the same words.
  */
@@ -33,12 +34,12 @@ export const orderFulfillmentInputSchema = z.object({
       z.object({
         sku: z.string().min(1, 'expected a SKU'),
         quantity: z.number().int('expected a whole quantity').positive('expected a positive quantity'),
-      }),
+      }).strict(),
     )
     .min(1, 'expected at least one item'),
   shippingAddress: z.string().trim().min(1, 'expected a shipping address'),
   compensation: z.enum(['reverse', 'parallel']).optional(),
-});
+}).strict();
 
 /** An order to fulfil. Amounts come from the warehouse's prices, in cents. */
 export interface OrderFulfillmentInput {
@@ -107,7 +108,7 @@ export async function orderFulfillment(input: OrderFulfillmentInput): Promise<Or
           key: key.notify,
           recipient: order.customerEmail,
           subject: `Your order ${order.orderId} is on its way`,
-          body: `We charged ${(amount / 100).toFixed(2)} and shipped your order; tracking number ${trackingNumber}.`,
+          body: `We charged ${formatCents(amount)} and shipped your order; tracking number ${trackingNumber}.`,
         }),
       { activity: 'retractNotification', args: [{ key: stepKey(OrderStep.retractNotification), notificationKey: key.notify }] },
     );

@@ -37,7 +37,7 @@ const tallySchema = z.object({
   reworks: z.number().int().nonnegative(),
   unitsProduced: z.number().int().nonnegative(),
   runs: z.number().int().nonnegative(),
-});
+}).strict();
 
 /**
  * The schema of {@link ProductionBatchInput}: the workflow checks its input with it, and the CLI
@@ -56,12 +56,12 @@ export const productionBatchInputSchema = z.object({
   /** Batches per run before continuing as new. */
   batchesPerRun: z.number().int().positive().default(10),
   /** Simulated machine time per unit, in milliseconds. */
-  unitMs: z.number().int().nonnegative().default(50),
+  unitMs: z.number().int().nonnegative().default(50).describe('simulated machine time per unit, in milliseconds'),
   /** Units between two checkpoints of a stage. */
   chunkUnits: z.number().int().positive().default(5),
   /** Carried from the previous run by continue-as-new; callers leave it unset. */
   carried: tallySchema.optional(),
-});
+}).strict();
 
 /** Input of {@link productionBatch}. Optional fields have the defaults shown in the schema. */
 export type ProductionBatchInput = z.input<typeof productionBatchInputSchema>;

@@ -6,6 +6,7 @@
  */
 import { productionBatch } from '../../workflows';
 import { productionBatchInputSchema } from '../../workflows/production-batch';
+import type { Activities } from '../../activities';
 import { defineWorkflowType } from 'steadfast';
 
 /** `productionBatch`'s entry in the workflow registry. */
@@ -13,6 +14,7 @@ export const productionBatchType = defineWorkflowType({
   workflow: productionBatch,
   summary:
     "production line: each batch reserves materials, runs its machine stages (checkpointed), passes quality check or rework, is recorded; continues as new every batchesPerRun batches",
-  input: productionBatchInputSchema.omit({ carried: true }).strict(),
+  input: productionBatchInputSchema.omit({ carried: true }),
   example: { lineId: 'line-7', product: 'gearbox', batches: 3, unitsPerBatch: 10, stages: ['machining', 'assembly'] },
+  activities: ['reserveMaterials', 'runStage', 'inspectBatch', 'reworkBatch', 'recordBatch', 'releaseMaterials'] satisfies (keyof Activities)[],
 });

@@ -10,9 +10,10 @@
  * have happened" safe: once a step's key is compensated, a late attempt of that step (a hung
  * attempt that wakes up, a reset run) is refused instead of landing after its undo.
  */
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../common/failure-types';
-import { IdempotencyKeyReusedError, type EffectStore, type StoreTx } from './store';
+import { IdempotencyKeyReusedError, type EffectStore, type KeyOwner, type StoreTx } from './store';
 
 /** Throws a business rejection: a non-retryable `ApplicationFailure` with a stable type. */
 export function reject(type: string, message: string, details?: Record<string, unknown>): never {
@@ -40,6 +41,16 @@ function refuseCompensated(key: string, by: string): never {
   );
 }
 
+/** The workflow run this activity works for; undefined outside an activity (seeding, tests). */
+function currentOwner(): KeyOwner | undefined {
+  try {
+    const { workflowExecution } = activityInfo();
+    return workflowExecution ? { workflowId: workflowExecution.workflowId, runId: workflowExecution.runId } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function mapKeyReuse(err: unknown): never {
   if (err instanceof IdempotencyKeyReusedError) {
     return reject(FailureType.idempotencyKeyReused, err.message, { key: err.key });
@@ -63,11 +74,16 @@ export async function applyEffect<T>(
   const early = await compensatedBy(store, key);
   if (early) refuseCompensated(key, early);
   try {
-    const { value } = await store.once(key, request, async (tx) => {
-      const by = await compensatedBy(tx, key);
-      if (by) refuseCompensated(key, by);
-      return effect(tx);
-    });
+    const { value } = await store.once(
+      key,
+      request,
+      async (tx) => {
+        const by = await compensatedBy(tx, key);
+        if (by) refuseCompensated(key, by);
+        return effect(tx);
+      },
+      { owner: currentOwner() },
+    );
     return value;
   } catch (err) {
     return mapKeyReuse(err);
@@ -100,7 +116,7 @@ export async function compensateEffect(
         );
         return outcome;
       },
-      { alsoLock: [forwardKey] },
+      { alsoLock: [forwardKey], owner: currentOwner() },
     );
     return value;
   } catch (err) {

@@ -14,7 +14,7 @@
 import { type Context } from '@temporalio/activity';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
-import { FAULT_PLAN_HEADER, type FaultPlan, type FaultSpec } from '../common/fault-plan';
+import { checkFaultPlan, FAULT_PLAN_HEADER, INVALID_FAULT_PLAN, type FaultPlan, type FaultSpec } from '../common/fault-plan';
 
 /** Failure types of simulated faults; stable, so tests and metrics can count them. */
 export const SimulatedFaultType = {
@@ -45,9 +45,18 @@ class FaultInjector implements ActivityInboundCallsInterceptor {
   ): Promise<unknown> {
     const header = input.headers[FAULT_PLAN_HEADER];
     if (!header) return next(input);
-    const plan = defaultPayloadConverter.fromPayload<FaultPlan>(header);
+    const plan = defaultPayloadConverter.fromPayload<unknown>(header);
     const { activityType, attempt } = this.ctx.info;
-    const fault = faultFor(plan, activityType, attempt);
+    // The workflow side checks the plan first; this guards workers whose workflows do not.
+    const problems = checkFaultPlan(plan);
+    if (problems.length) {
+      throw ApplicationFailure.create({
+        type: INVALID_FAULT_PLAN,
+        message: `invalid fault plan for ${activityType}: ${problems.join('; ')}`,
+        nonRetryable: true,
+      });
+    }
+    const fault = faultFor(plan as FaultPlan, activityType, attempt);
     if (!fault) return next(input);
     const where = `${activityType} (attempt ${attempt})`;
     this.ctx.log.warn(`[simulated] injecting ${fault.kind} fault into ${where}`);
@@ -71,6 +80,9 @@ class FaultInjector implements ActivityInboundCallsInterceptor {
           SimulatedFaultType.lostAck,
         );
       }
+      default:
+        // Unreachable for a checked plan; never fall through to a result nobody produced.
+        throw ApplicationFailure.nonRetryable(`unknown fault kind in ${where}`, INVALID_FAULT_PLAN);
     }
   }
 }

@@ -37,3 +37,21 @@ export { faultInjection, SimulatedFaultType } from './fault-injection';
 export { attemptReporting } from './attempt-report';
 export { FailureType, SAGA_COMPENSATION_FAILED, type FailureTypeName } from '../common/failure-types';
 export { parseOrReject } from '../common/validate';
+export { StoreUnavailableError, isStoreUnreachable } from './store/errors';
+export { untilStoreReady, type StoreReadyOptions } from './store/ready';
+export { pruneKeys, prunedBefore, type PruneOptions, type PruneReport } from './prune';
+export { type KeyOwner } from './store/types';
+export {
+  chainKeyPrefix,
+  legacyStepKey,
+  parseStepKey,
+  runKeyOf,
+  runKeyPrefix,
+  runStepKey,
+  sameRunChain,
+  scopedStepKey,
+  stepOfRunKey,
+  type ParsedStepKey,
+  type RunChain,
+  type RunKeys,
+} from '../common/idempotency-key';

@@ -22,6 +22,10 @@ interface Flags {
   killWindow?: string;
   respawn: boolean;
   serverRestart?: boolean;
+  target?: string;
+  clusterDir?: string;
+  nodeKills?: string;
+  nodeDown?: string;
   seed?: string;
   timeLimit?: string;
   report?: string;
@@ -51,6 +55,10 @@ export function flagsToOptions(f: Flags): Record<string, unknown> {
     killWindowSeconds: num(f.killWindow),
     respawn: f.respawn,
     serverRestart: f.serverRestart,
+    target: f.target,
+    clusterDir: f.clusterDir,
+    nodeKills: num(f.nodeKills),
+    nodeDownSeconds: num(f.nodeDown),
     seed: num(f.seed),
     timeLimitSeconds: num(f.timeLimit),
     reportFile: f.report,
@@ -80,6 +88,10 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
     .option('--kill-window <seconds>', 'kills (and the restart) happen within this many seconds of the start')
     .option('--no-respawn', 'do not replace killed workers')
     .option('--server-restart', 'restart the Temporal server once')
+    .option('--target <dev|cluster>', 'dev: a dev server of its own; cluster: the cluster of "steadfast cluster up"')
+    .option('--cluster-dir <dir>', 'the cluster\'s folder (default .steadfast/cluster)')
+    .option('--node-kills <n>', 'server-node SIGKILLs, one node down at a time (cluster target, 0-20)')
+    .option('--node-down <seconds>', 'a killed node is restarted after this many seconds (default 8)')
     .option('--seed <n>', 'seed of every random choice (printed when not given)')
     .option('--time-limit <seconds>', 'hard limit of the whole run')
     .option('--report <file>', 'write the HTML report here')
@@ -93,7 +105,9 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
         exit(report.passed ? 0 : 1);
       } catch (err) {
         if (err instanceof ChaosUsageError) {
-          console.error(err.message);
+          // With --json, stdout holds exactly one JSON document, an error included.
+          if (flags.json) console.log(JSON.stringify({ error: { code: 'invalid-input', message: err.message } }, null, 2));
+          else console.error(err.message);
           exit(2);
           return;
         }

@@ -17,7 +17,8 @@
 
 /**
  * What kind of fault a record describes. The first four are injected by a run's fault plan
- * (`hang` in the plan shows up as `timeout`); `worker-kill` and `server-restart` by the harness;
+ * (`hang` in the plan shows up as `timeout`); `worker-kill`, `server-restart` and `node-kill` (a
+ * cluster's server node SIGKILLed) by the harness;
  * `other` is a failure nobody injected (a real one), counted all the same.
  */
 export const OBSERVED_FAULT_KINDS = [
@@ -27,6 +28,7 @@ export const OBSERVED_FAULT_KINDS = [
   'lost-ack',
   'worker-kill',
   'server-restart',
+  'node-kill',
   'other',
 ] as const;
 

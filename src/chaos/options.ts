@@ -35,8 +35,19 @@ export const ChaosOptionsSchema = z
     killWindowSeconds: z.number().positive().max(7_200).default(8),
     /** Start a replacement for each killed worker (a supervisor's job in production). */
     respawn: z.boolean().default(true),
-    /** Restart the Temporal server once, at a seeded-random moment within the kill window. */
+    /** Restart the Temporal server once, at a seeded-random moment within the kill window (dev target only). */
     serverRestart: z.boolean().default(false),
+    /**
+     * Where the runs go: `dev`, a dev server of the harness's own; `cluster`, the running multi-node
+     * cluster of `steadfast cluster up` (in `clusterDir`), whose server nodes it may kill.
+     */
+    target: z.enum(['dev', 'cluster']).default('dev'),
+    /** The cluster's folder (default `.steadfast/cluster`). */
+    clusterDir: z.string().min(1).optional(),
+    /** Server-node SIGKILLs (cluster target), at seeded-random moments within the kill window, one node down at a time. */
+    nodeKills: z.int().min(0).max(20).default(0),
+    /** How long a killed node stays down before the harness restarts it. */
+    nodeDownSeconds: z.number().min(0).max(120).default(8),
     /** Seed of every random choice; printed, so a run can be repeated. Random when absent. */
     seed: z.int().min(0).max(2 ** 31 - 1).optional(),
     /** Hard limit of the whole run; runs still open then count as not terminal. */
@@ -83,6 +94,12 @@ export function parseChaosOptions(input: unknown, knownTypes: readonly string[])
     throw new ChaosUsageError(
       `invalid chaos options:\n  types: unknown workflow type(s) ${unknown.join(', ')}; expected some of ${knownTypes.join(', ')}`,
     );
+  }
+  if (parsed.data.target === 'dev' && parsed.data.nodeKills > 0) {
+    throw new ChaosUsageError('invalid chaos options:\n  nodeKills: server-node kills need --target cluster (a dev server is one process)');
+  }
+  if (parsed.data.target === 'cluster' && parsed.data.serverRestart) {
+    throw new ChaosUsageError('invalid chaos options:\n  serverRestart: with --target cluster, use --node-kills (the cluster is never down as a whole)');
   }
   if (parsed.data.store && !/^(sqlite:|postgres(ql)?:\/\/)/.test(parsed.data.store)) {
     throw new ChaosUsageError(`invalid chaos options:\n  store: expected "sqlite:<file>" or a "postgres://" URL, got "${parsed.data.store}"`);

@@ -24,6 +24,7 @@ const KIND_COLOURS: Record<string, string> = {
   'lost-ack': '#76b7b2',
   'worker-kill': '#b07aa1',
   'server-restart': '#9c755f',
+  'node-kill': '#ff9da7',
   other: '#bab0ac',
 };
 
@@ -191,7 +192,7 @@ export function renderReportHtml(r: ChaosReport): string {
 <header>
   <h1>${escapeHtml(title)} <span class="verdict ${r.passed ? 'pass' : 'fail'}">${r.passed ? 'PASS' : 'FAIL'}</span></h1>
   <div class="muted">${r.runs.length} runs of ${escapeHtml(Object.keys(r.outcomesByType).join(', '))} on ${r.options.workers} workers ·
-    ${escapeHtml(killsCarriedOut(r))}${r.serverRestarts.length ? ` · ${r.serverRestarts.length} server restart(s)` : ''} ·
+    ${escapeHtml(killsCarriedOut(r))}${r.serverRestarts.length ? ` · ${r.serverRestarts.length} server restart(s)` : ''}${r.nodeKills?.length ? ` · ${r.nodeKills.length} server-node kill(s)` : ''} ·
     fault rates: transient ${r.options.rates.transient}, permanent ${r.options.rates.permanent}, timeout ${r.options.rates.timeout}, lost-ack ${r.options.rates.lostAck} ·
     server ${escapeHtml(r.server)} · ${escapeHtml(new Date(r.startedAt).toISOString())}, ${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s</div>
 </header>

@@ -2,6 +2,7 @@
  * The result of a chaos run (`ChaosReport`): what `--json` prints, what the HTML report draws, and
  * the terminal summary.
  */
+import type { NodeKillRecord } from '../cluster';
 import type { KillRecord } from './fault-records';
 import type { InvariantVerdict } from './invariants';
 import type { FaultRecord, ReliabilityMetrics } from './metrics';
@@ -63,6 +64,8 @@ export interface ChaosReport {
    */
   killsPlanned?: number;
   serverRestarts: ServerRestartRecord[];
+  /** Server-node kills (cluster target): when, which shards, when they moved, when the node was back. */
+  nodeKills: NodeKillRecord[];
   workers: WorkerSummary[];
   reportFile?: string;
 }
@@ -96,7 +99,8 @@ export function formatSummary(r: ChaosReport): string {
   const m = r.metrics;
   const lines = [
     `chaos run, seed ${r.seed}: ${r.runs.length} runs of ${Object.keys(r.outcomesByType).join(', ')} on ${r.options.workers} workers, ` +
-      `${killsCarriedOut(r)} (${r.kills.filter((k) => k.noticed > 0).length} noticed by the server)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}, ` +
+      `${killsCarriedOut(r)} (${r.kills.filter((k) => k.noticed > 0).length} noticed by the server)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}` +
+      `${r.nodeKills.length ? `, ${r.nodeKills.length} server-node kill(s)` : ''}, ` +
       `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s`,
     '',
     `  faults            ${m.faults}  (${Object.entries(m.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`,
@@ -106,6 +110,11 @@ export function formatSummary(r: ChaosReport): string {
     `  T_RT  p50/p95/max ${ms(m.tRT.p50)} / ${ms(m.tRT.p95)} / ${ms(m.tRT.max)}  (${m.tRT.count})`,
     `  fault tolerance   ${m.faultTolerance.rate === null ? '— (no fault)' : `${(m.faultTolerance.rate * 100).toFixed(1)} %`}` +
       ` (${m.faultTolerance.tolerated} of ${m.faultTolerance.total} faults followed by the correct terminal state)`,
+    ...r.nodeKills.map(
+      (k) =>
+        `  node${k.node} killed: shards ${k.shards.join(',') || 'none'} taken over after ${k.takeoverAt ? ms(k.takeoverAt - k.at) : '—'}` +
+        (k.error ? `; ${k.error}` : `; restarted after ${k.restartedAt ? ms(k.restartedAt - k.at) : '—'}, owned shards again after ${k.rejoinedAt ? ms(k.rejoinedAt - k.at) : '—'}`),
+    ),
     '',
     '  outcomes:',
     ...Object.entries(r.outcomesByType).map(

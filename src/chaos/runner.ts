@@ -6,7 +6,10 @@
  *        ──► start runs ──► loop: sample runs (attempt observer), kill/respawn workers, scrape metrics
  *        ──► histories ──► fault records ──► metrics + invariants ──► report (summary, JSON, HTML)
  *
- * Bounded: at most `workflows` runs, `kills` kills, one server restart, `timeLimitSeconds` in all;
+ * With `target: 'cluster'` the runs go to the cluster of `steadfast cluster up` instead (through its
+ * load balancer), and `nodeKills` SIGKILLs server nodes there, each restarted after `nodeDownSeconds`.
+ *
+ * Bounded: at most `workflows` runs, `kills` kills, one server restart, `nodeKills` node kills, `timeLimitSeconds` in all;
  * then every process it started is stopped.
  *
  * The workflow code is bundled once per run (`workflow-bundle.js` in the run's directory) and every
@@ -15,7 +18,6 @@
  * one, until the runs close or the time limit.
  */
 import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
@@ -24,21 +26,24 @@ import { SingleBar, Presets } from 'cli-progress';
 import { loadProject } from '../config/load';
 import { workflowBundle } from '../worker/create-worker';
 import { openStore, type EffectStore } from '../activity/store';
+import { fetchDecodedHistory, loadCodecKeys, steadfastDataConverter } from '../codec';
 import { STATE_DIR } from '../platform/config';
+import { makePrivateDir, writePrivateFile } from '../platform/private-files';
 import { freePort, startDevServer, type TemporalHandle } from '../platform/servers';
 import { workflowStartOptions } from '../common/failover';
 import { FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
+import { DEFAULT_CLUSTER_DIR, NodeKiller, nodeKillFaults, readClusterState, shardOfWorkflow, type ClusterState, type RunOnShard } from '../cluster';
 import { AttemptObserver } from './attempt-observer';
 import { extractFaultRecords, failureTypeOf, killsNoticed } from './fault-records';
 import { runRecordOf } from '../client/run-record';
 import { checkInvariants, defaultInvariants, type InvariantCheck } from './invariants';
 import { computeMetrics, type FaultRecord } from './metrics';
-import { parseChaosOptions, type ChaosOptions } from './options';
+import { ChaosUsageError, parseChaosOptions, type ChaosOptions } from './options';
 import { drawFaultPlan, drawSchedule, Rng, type ChaosFaultPlan } from './plan';
 import { scrape, workerCounters } from './prometheus';
 import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
 import { renderReportHtml } from './report-html';
-import { WorkerPool, type WorkerProcess } from './worker-pool';
+import { WorkerPool, type PooledWorker } from './worker-pool';
 import { projectChaosTypes, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
 
 /** Seams for callers: more invariants (e.g. a store-wide `verify`), more workflow types. */
@@ -86,6 +91,10 @@ export interface ChaosPlan {
   victims: number[];
   /** The server restart moment, ms after the runs started, when asked for. */
   restartAt?: number;
+  /** Server-node kill moments (cluster target), ms after the runs started, ascending. */
+  nodeKillAt: number[];
+  /** For each node kill, which running node (a fraction of the list). */
+  nodeVictims: number[];
 }
 
 /**
@@ -106,7 +115,10 @@ export function planChaos(options: ChaosOptions, types: Readonly<Record<string, 
   const killAt = drawSchedule(rng, options.kills, Math.min(500, windowMs / 2), windowMs);
   const restartAt = options.serverRestart ? drawSchedule(rng, 1, Math.min(1_000, windowMs / 2), windowMs)[0] : undefined;
   const victims = killAt.map(() => rng.float());
-  return { runs, killAt, victims, restartAt };
+  // Drawn last, so that adding node kills changes none of the choices above.
+  const nodeKillAt = drawSchedule(rng, options.nodeKills, Math.min(1_000, windowMs / 2), windowMs);
+  const nodeVictims = nodeKillAt.map(() => rng.float());
+  return { runs, killAt, victims, restartAt, nodeKillAt, nodeVictims };
 }
 
 /**
@@ -119,28 +131,39 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const log = ext.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? randomInt(0, 2 ** 31 - 1);
   const dir = path.join(STATE_DIR, 'chaos', `${stamp()}-seed${seed}`);
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const reportFile = path.resolve(options.reportFile ?? path.join(dir, 'report.html'));
   log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
 
   const taskQueue = `chaos-${seed}`;
-  const { runs: drawn, killAt, restartAt, victims } = planChaos(options, types, seed);
+  const { runs: drawn, killAt, restartAt, victims, nodeKillAt, nodeVictims } = planChaos(options, types, seed);
   const runs: PlannedRun[] = drawn.map((r) => ({ ...r, status: 'running' }));
 
   const deadline = Date.now() + options.timeLimitSeconds * 1000;
   const startedAt = Date.now();
   const port = await freePort();
   const dbFilename = path.join(dir, 'temporal.db');
-  let server: TemporalHandle | undefined = await startDevServer({ port, dbFilename });
-  const address = server.address;
+  let cluster: ClusterState | undefined;
+  let server: TemporalHandle | undefined;
+  if (options.target === 'cluster') {
+    const clusterDir = path.resolve(options.clusterDir ?? DEFAULT_CLUSTER_DIR);
+    cluster = readClusterState(clusterDir);
+    if (!cluster) throw new ChaosUsageError(`invalid chaos options:\n  clusterDir: no cluster in ${clusterDir}; start one with "steadfast cluster up"`);
+  } else {
+    server = await startDevServer({ port, dbFilename });
+  }
+  const address = cluster?.address ?? server!.address;
+  const namespace = cluster?.namespace ?? server!.namespace;
   // The harness's own connection, not the server handle's: it must outlive a server restart.
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: server.namespace });
+  // Its worker processes inherit the codec keys from the environment; so does this client.
+  const client = new Client({ connection, namespace, dataConverter: steadfastDataConverter(loadCodecKeys()) });
+  const nodeKiller = cluster ? new NodeKiller(cluster, nodeKillAt, nodeVictims, options.nodeDownSeconds * 1000, log) : undefined;
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
-  const pool = new WorkerPool({ address, namespace: server.namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath });
-  const observer = new AttemptObserver(client, server.namespace);
+  const pool = new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath });
+  const observer = new AttemptObserver(client, namespace);
   const lastCounters = new Map<string, Record<string, number>>();
   const restarts: ServerRestartRecord[] = [];
   const showProgress = options.progress ?? (!options.json && Boolean(process.stderr.isTTY));
@@ -156,7 +179,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
 
   try {
     const project = loadProject();
-    fs.writeFileSync(bundlePath, (await workflowBundle(project)).code);
+    writePrivateFile(bundlePath, (await workflowBundle(project)).code);
     store = openStore(storeUrl);
     await project.prepareStore?.(store);
     for (const run of runs) await run.type.seed?.(store, run);
@@ -188,6 +211,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         if (options.respawn) respawning.push(pool.start().catch((err) => log(`chaos: respawning a worker failed: ${(err as Error).message}`)));
         nextKill++;
       }
+      await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
       if (restartAt !== undefined && !restarts.length && since >= restartAt) {
         const stoppedAt = Date.now();
         await server?.close();
@@ -219,6 +243,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       await new Promise((r) => setTimeout(r, 250));
     }
     if (showProgress) bar.stop();
+    // A killed node comes back and rejoins before the books are closed (bounded by the deadline).
+    await nodeKiller?.settle(Math.max(deadline, Date.now() + 60_000));
     await Promise.all(respawning);
     await Promise.all(pool.live().map((w) => scrapeInto(w, lastCounters)));
 
@@ -228,6 +254,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     // Moments when some run made progress (a task completed): a server restart is recovered at
     // the first of them after the server is back.
     const progress: number[] = [];
+    const onShards: RunOnShard[] = [];
     for (const run of runs) {
       const d = await run.handle!.describe();
       // Every run of the chain, from the first: a line that continued as new is checked across runs.
@@ -250,6 +277,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       const failedCompensations = status === 'failed' ? (await runRecordOf(run.handle!)).failedCompensations : undefined;
       records.push({
         workflowId: run.workflowId,
+        namespace,
+        firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
         workflowType: run.type.name,
         plan: run.plan,
         args: run.args,
@@ -264,6 +293,10 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         outcomeCorrect,
         runs: chain.map((r) => ({ runId: r.runId, status: r.status })),
       });
+      if (cluster) {
+        const shard = await shardOfWorkflow(cluster.postgres.url, run.workflowId, cluster.databases.database).catch(() => undefined);
+        onShards.push({ workflowId: run.workflowId, workflowType: run.type.name, shard, events: chain.flatMap((r) => r.events), outcomeCorrect });
+      }
       for (const r of chain) {
         faults.push(
           ...extractFaultRecords(r.events, {
@@ -290,6 +323,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         outcomeCorrect: allCorrect,
       })),
     );
+    if (nodeKiller) faults.push(...nodeKillFaults(nodeKiller.kills, onShards));
     faults.sort((a, b) => (a.injectedAt ?? a.detectedAt ?? 0) - (b.injectedAt ?? b.detectedAt ?? 0));
 
     // The observation window: from the first run's start to the last run's close (or to now,
@@ -323,11 +357,12 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       kills: killsNoticed(pool.kills, faults),
       killsPlanned: killAt.length,
       serverRestarts: restarts,
+      nodeKills: nodeKiller?.kills ?? [],
       workers,
       reportFile,
     };
-    fs.mkdirSync(path.dirname(reportFile), { recursive: true });
-    fs.writeFileSync(reportFile, renderReportHtml(report));
+    makePrivateDir(path.dirname(reportFile));
+    writePrivateFile(reportFile, renderReportHtml(report));
     return report;
   } finally {
     if (showProgress) bar.stop();
@@ -346,7 +381,8 @@ async function runChain(client: Client, workflowId: string, firstRunId: string |
   const chain: Array<{ runId: string; status: string; events: temporal.api.history.v1.IHistoryEvent[] }> = [];
   let runId = firstRunId;
   while (runId && chain.length < 1_000) {
-    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    // Decrypted with the harness's codec (its workers inherit the same keys).
+    const events = (await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId))).events ?? [];
     const last = events.at(-1);
     const next = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     chain.push({ runId, status: closingStatus(last), events });
@@ -366,7 +402,44 @@ function closingStatus(e: temporal.api.history.v1.IHistoryEvent | undefined): st
   return 'running';
 }
 
-async function scrapeInto(w: WorkerProcess, into: Map<string, Record<string, number>>): Promise<void> {
+/**
+ * How a run ended, from its history and its description: the record the invariants check.
+ * `events` is the run's full history.
+ */
+export async function recordOfRun(
+  run: DrawnRun,
+  handle: WorkflowHandle,
+  events: readonly temporal.api.history.v1.IHistoryEvent[],
+  namespace?: string,
+): Promise<RunRecord> {
+  const d = await handle.describe();
+  const closing = events[events.length - 1];
+  const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
+  const result = closing?.workflowExecutionCompletedEventAttributes ? await handle.result().catch(() => undefined) : undefined;
+  const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
+  const outcomeCorrect =
+    run.expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === run.expected.failureType;
+  return {
+    workflowId: run.workflowId,
+    namespace,
+    firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
+    workflowType: run.type.name,
+    plan: run.plan,
+    args: run.args,
+    world: run.world,
+    expected: run.expected,
+    status,
+    failureType,
+    // A saga that could not undo a step says which compensations failed (verifyStore needs them).
+    failedCompensations: status === 'failed' ? (await runRecordOf(handle)).failedCompensations : undefined,
+    result,
+    startedAt: d.startTime.getTime(),
+    closedAt: d.closeTime?.getTime(),
+    outcomeCorrect,
+  };
+}
+
+async function scrapeInto(w: PooledWorker, into: Map<string, Record<string, number>>): Promise<void> {
   try {
     into.set(w.identity, workerCounters(await scrape(w.metricsUrl, 1_000)));
   } catch {

@@ -9,32 +9,21 @@
  * With `bundlePath`, every worker (replacements too) loads the workflow bundle built once for the
  * run instead of bundling at its start, which takes seconds, over a minute on a loaded machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../platform/config';
 import { freePort } from '../platform/servers';
-import { defaultWorkerIdentity } from '../worker/run-worker';
+import { WorkerProcess } from '../testing/worker-process';
 import type { KillRecord } from './fault-records';
 
-/**
- * The worker process: `steadfast worker` for the project's own workflows and activities, configured
- * by the environment (see `runWorker`). src/chaos and dist/chaos both sit two folders below bin/.
- */
-export const WORKER_ENTRY = path.join(__dirname, '..', '..', 'bin', 'steadfast.js');
-
-/** One worker child process. */
-export interface WorkerProcess {
+/** One worker child process of the pool, with its Prometheus endpoint and log file. */
+export interface PooledWorker {
   pid: number;
   identity: string;
   /** `http://127.0.0.1:<port>/metrics`. */
   metricsUrl: string;
   logFile: string;
-  child: ChildProcess;
-  /** Settles with the exit code (or the signal name) when the process ends. */
-  exited: Promise<number | string>;
+  process: WorkerProcess;
   /** When the process was spawned and when the server first listed it polling (epoch ms). */
   spawnedAt: number;
   readyAt?: number;
@@ -57,100 +46,64 @@ export interface WorkerPoolOptions {
 
 /** Starts, kills and stops worker processes; keeps the kill log. */
 export class WorkerPool {
-  readonly workers: WorkerProcess[] = [];
+  readonly workers: PooledWorker[] = [];
   readonly kills: KillRecord[] = [];
   private started = 0;
 
   constructor(private readonly opts: WorkerPoolOptions) {}
 
   /** Workers still running. */
-  live(): WorkerProcess[] {
-    return this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+  live(): PooledWorker[] {
+    return this.workers.filter((w) => w.process.running);
   }
 
   /** Live workers the server has seen polling: the ones the harness may kill. */
-  ready(): WorkerProcess[] {
+  ready(): PooledWorker[] {
     return this.live().filter((w) => w.readyAt !== undefined);
   }
 
   /**
-   * Starts one worker and waits until the server sees it polling. The deadline is generous: on a
-   * loaded 2-core machine a worker process (tsx, the bundle, the native runtime) takes over a minute.
+   * Starts one worker (`steadfast worker`, or `entry`) and waits until the server sees it polling.
+   * The deadline is generous: on a loaded 2-core machine a worker process (tsx, the bundle, the
+   * native runtime) takes over a minute.
    */
-  async start(readyTimeoutMs = 300_000): Promise<WorkerProcess> {
+  async start(readyTimeoutMs = 300_000): Promise<PooledWorker> {
     const port = await freePort();
-    const n = ++this.started;
+    const logFile = path.join(this.opts.logDir, `worker-${++this.started}.log`);
     const spawnedAt = Date.now();
-    const logFile = path.join(this.opts.logDir, `worker-${n}.log`);
-    const log = fs.openSync(logFile, 'a');
-    const args = this.opts.entry ? ['--import', 'tsx', this.opts.entry] : [WORKER_ENTRY, 'worker'];
-    const child = spawn(process.execPath, args, {
+    const proc = WorkerProcess.start({
+      temporal: { address: this.opts.address, namespace: this.opts.namespace, client: this.opts.client },
+      taskQueue: this.opts.taskQueue,
+      storeUrl: this.opts.storeUrl,
+      script: this.opts.entry,
       cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: this.opts.address,
-        TEMPORAL_NAMESPACE: this.opts.namespace,
-        STEADFAST_TASK_QUEUE: this.opts.taskQueue,
-        STEADFAST_STORE: this.opts.storeUrl,
-        // Chaos runs carry fault plans on purpose.
-        STEADFAST_FAULT_INJECTION: '1',
-        STEADFAST_METRICS_PORT: String(port),
-        STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
-        ...(this.opts.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: this.opts.bundlePath } : {}),
-      },
-      stdio: ['ignore', log, log],
+      // Chaos runs carry fault plans on purpose.
+      faultInjection: true,
+      logFile,
+      bundlePath: this.opts.bundlePath,
+      env: { STEADFAST_METRICS_PORT: String(port) },
+      readyTimeoutMs,
     });
-    fs.closeSync(log);
-    if (child.pid === undefined) throw new Error(`could not start a worker process (${this.opts.entry ?? WORKER_ENTRY})`);
-    const exited = new Promise<number | string>((resolve) =>
-      child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-    );
-    const worker: WorkerProcess = {
-      pid: child.pid,
-      identity: defaultWorkerIdentity(child.pid),
+    const worker: PooledWorker = {
+      pid: proc.pid,
+      identity: proc.identity,
       metricsUrl: `http://127.0.0.1:${port}/metrics`,
       logFile,
-      child,
-      exited,
+      process: proc,
       spawnedAt,
     };
     this.workers.push(worker);
-    await this.waitReady(worker, readyTimeoutMs);
+    await proc.ready.catch((err: Error) => {
+      throw new Error(`${err.message.split('\n')[0]}; see ${logFile}`, { cause: err });
+    });
+    worker.readyAt = Date.now();
     return worker;
   }
 
-  private async waitReady(worker: WorkerProcess, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
-    for (;;) {
-      if (worker.child.exitCode !== null || worker.child.signalCode !== null) {
-        throw new Error(`worker ${worker.identity} exited before it was ready; see ${worker.logFile}`);
-      }
-      const polling = await Promise.all(
-        [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => {
-          const r = await this.opts.client.workflowService.describeTaskQueue({
-            namespace: this.opts.namespace,
-            taskQueue: { name: this.opts.taskQueue },
-            taskQueueType,
-          });
-          return (r.pollers ?? []).some((p) => p.identity === worker.identity);
-        }),
-      ).catch(() => [false]);
-      if (polling.every(Boolean)) {
-        worker.readyAt = Date.now();
-        return;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`worker ${worker.identity} did not start polling within ${timeoutMs} ms; see ${worker.logFile}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
   /** SIGKILLs a worker and records the kill. */
-  kill(worker: WorkerProcess): KillRecord {
+  kill(worker: PooledWorker): KillRecord {
     const record: KillRecord = { at: Date.now(), pid: worker.pid, workerIdentity: worker.identity };
-    worker.child.kill('SIGKILL');
+    worker.process.kill('SIGKILL');
     this.kills.push(record);
     return record;
   }
@@ -159,9 +112,9 @@ export class WorkerPool {
   async stopAll(graceMs = 10_000): Promise<void> {
     await Promise.all(
       this.live().map(async (w) => {
-        w.child.kill('SIGTERM');
-        const timer = setTimeout(() => w.child.kill('SIGKILL'), graceMs);
-        await w.exited;
+        w.process.kill('SIGTERM');
+        const timer = setTimeout(() => w.process.kill('SIGKILL'), graceMs);
+        await w.process.exited;
         clearTimeout(timer);
       }),
     );

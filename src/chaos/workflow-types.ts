@@ -26,6 +26,9 @@ export interface ChaosRunDraw {
 /** A run as the harness saw it to its end. */
 export interface RunRecord extends ChaosRunDraw {
   workflowId: string;
+  /** The run chain its keys belong to (see `runKeyOf`). */
+  namespace?: string;
+  firstExecutionRunId?: string;
   workflowType: string;
   plan: ChaosFaultPlan;
   expected: ExpectedOutcome;

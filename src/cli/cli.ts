@@ -29,12 +29,17 @@ import { connectCli, loadCliConfig, type CliConnection } from './connect';
 import { causeChain, formatChain } from '../client/failures';
 import { faults, history, list, STATUS_VALUES, type StatusName } from './commands/inspect';
 import * as operate from './commands/operate';
-import type { CommandOutput } from './commands/output';
-import { bundle, demo, server, worker, type Emit } from './commands/processes';
+import { ok, type CommandOutput } from './commands/output';
+import { bundle, codecServer, demo, server, worker, type Emit } from './commands/processes';
+import { CODEC_KEYS_FILE_VAR, CodecKeyError, DEFAULT_CODEC_SERVER_PORT } from '../codec';
+import * as clusterCommands from './commands/cluster';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
+import { prune } from './commands/store';
+import { initMain } from '../init/command';
 import { duration } from '../common/schemas';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
+import { workflowTypeJsonSchema } from '../config/workflow-type';
 
 
 /** The package's version (src/cli and dist/cli both sit two folders below package.json). */
@@ -80,6 +85,16 @@ const processIo: Io = {
 /** Maps an error from a command to what the CLI reports; unexpected errors are re-thrown. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof CodecKeyError) {
+      return new UsageError({
+        code: 'codec-key',
+        message: e.message,
+        field: CODEC_KEYS_FILE_VAR,
+        expected: e.keyId ? `codec keys that include the right key "${e.keyId}"` : 'usable codec keys',
+      });
+    }
+  }
   if (err instanceof WorkflowNotFoundError) {
     return new UsageError({
       code: 'unknown-workflow',
@@ -212,6 +227,34 @@ Every command accepts --json (one JSON document on stdout; long-running commands
       ]);
     });
 
+  command('codec-server', 'decrypt and encrypt payloads for the Temporal Web UI and the temporal CLI (needs STEADFAST_CODEC_KEYS_FILE and a token)')
+    .addOption(new Option('--port <port>', 'port').default(DEFAULT_CODEC_SERVER_PORT).argParser(parsedBy(port, 'a TCP port (1-65535)')))
+    .option('--host <host>', 'address to bind (loopback unless you put TLS in front)', '127.0.0.1')
+    .addOption(
+      new Option('--ui-origin <origin>', `a Web UI origin allowed to call it from a browser; repeat for more (default: http://127.0.0.1:${DEFAULT_UI_PORT} and http://localhost:${DEFAULT_UI_PORT})`)
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (needed for the UI to pass its access token)')
+    .option('--tls-key <file>', 'the PEM key of --tls-cert')
+    .addHelpText(
+      'after',
+      `
+Token: STEADFAST_CODEC_SERVER_TOKEN, else one generated once into .steadfast/codec-server.token (mode 0600).
+Clients send "Authorization: Bearer <token>" (temporal ... --codec-auth "Bearer <token>"); a Web UI without a
+login cannot add headers, so it may put the token in the endpoint path instead: --ui-codec-endpoint <url>/<token>.`,
+    )
+    .action(async (opts: { port: number; host: string; uiOrigin?: string[]; tlsCert?: string; tlsKey?: string; json?: boolean }) => {
+      const uiOrigin = opts.uiOrigin ?? [`http://127.0.0.1:${DEFAULT_UI_PORT}`, `http://localhost:${DEFAULT_UI_PORT}`];
+      print(await codecServer(loadCliConfig(), { ...opts, uiOrigin }, emitter(Boolean(opts.json))), Boolean(opts.json));
+    });
+
+  command('init', 'scaffold a project of your own in <dir> (new or empty): a saga workflow, activities, worker, client, tests')
+    .argument('<dir>', 'the folder to create the project in')
+    .option('--steadfast <spec>', 'how the project depends on Steadfast (default: this version), e.g. file:../steadfast-0.1.0.tgz')
+    .action((dir: string, opts: { steadfast?: string; json?: boolean }) => {
+      state.exitCode = initMain([dir, ...(opts.steadfast ? ['--steadfast', opts.steadfast] : []), ...(opts.json ? ['--json'] : [])], io);
+    });
+
   command('seed', 'open the simulated bank accounts and stock the warehouse in STEADFAST_STORE (for orderFulfillment and moneyTransfer)')
     .addOption(
       new Option('--tag <tag>', 'append -<tag> to every account and SKU id (a separate set)').argParser(
@@ -219,6 +262,15 @@ Every command accepts --json (one JSON document on stdout; long-running commands
       ),
     )
     .action(async (opts: { tag?: string; json?: boolean }) => print(await seed(loadCliConfig(), opts), Boolean(opts.json)));
+
+  const store = program.command('store').description('maintain the effect store (STEADFAST_STORE)');
+  store
+    .command('prune')
+    .description("remove the idempotency keys of closed runs older than an age; never a key of a run that is still open (asks Temporal)")
+    .addOption(json)
+    .requiredOption('--older-than <age>', 'an age such as "30d", "14 days", "12h"', parsedBy(duration.transform((d) => msToNumber(d)), 'an age such as "30d", "14 days" or "12h"'))
+    .option('--dry-run', 'count what would be removed; remove nothing')
+    .action(withServer((conn, opts: { olderThan: number; dryRun?: boolean }) => prune(conn, { olderThanMs: opts.olderThan, dryRun: opts.dryRun })));
 
   // ── running and operating runs ───────────────────────────────────────────────────────────
   command('start', 'start a run of a workflow type')
@@ -241,6 +293,13 @@ Every command accepts --json (one JSON document on stdout; long-running commands
         (type: string, opts: operate.StartOptions) => void operate.prepareStart(type, opts),
       ),
     );
+
+  command('schema', "the JSON Schema of a workflow type's input, signals, queries and updates, and its activity names")
+    .argument('<workflowType>', `one of: ${workflowTypeNames().join(', ')}`)
+    .action((type: string, opts: { json?: boolean }) => {
+      const schema = workflowTypeJsonSchema(lookupWorkflowType(type));
+      print(ok(schema, JSON.stringify(schema, null, 2)), Boolean(opts.json));
+    });
 
   command('status', "a run's status, fault attributes, pending activities and trail of steps")
     .argument('<id>', 'workflow id')
@@ -326,6 +385,42 @@ Every command accepts --json (one JSON document on stdout; long-running commands
         reset(conn, id, opts),
       ),
     );
+
+  // ── cluster ───────────────────────────────────────────────────────────────────────────────
+  const cluster = program
+    .command('cluster')
+    .description('a production-shaped Temporal cluster on loopback: 3 server nodes on PostgreSQL, HAProxy in front');
+  const dirOption = () => new Option('--dir <dir>', 'the cluster\'s folder (state.json, configs, logs)').default(undefined, '.steadfast/cluster');
+  cluster
+    .command('up')
+    .description('provision the server (PATH, env, .steadfast/bin, else go install), start PostgreSQL and the nodes, register the namespace')
+    .addOption(json)
+    .addOption(dirOption())
+    .option('--pg-url <url>', 'use this PostgreSQL server (default: start one with .ci/postgres, data in the folder)')
+    .option('--database <name>', 'the cluster\'s databases: <name> and <name>_visibility (clusters sharing a server need their own)', 'steadfast_temporal')
+    .addOption(new Option('--nodes <n>', 'server nodes').default(3).argParser(parsedBy(z.coerce.number().int().min(1).max(9), 'an integer 1-9')))
+    .addOption(new Option('--shards <n>', 'history shards (fixed for the cluster\'s life)').default(8).argParser(parsedBy(z.coerce.number().int().min(1).max(1024), 'an integer 1-1024')))
+    .addOption(
+      new Option('--port <port>', 'client port (HAProxy); node n takes port+100n and up; 0: free ports')
+        .default(17233)
+        .argParser(parsedBy(z.coerce.number().int().min(0).max(65000), 'a TCP port, or 0')),
+    )
+    .option('--namespace <name>', 'namespace to register', 'default')
+    .option('--no-lb', 'no HAProxy: clients use node 1\'s frontend')
+    .option('--no-build', 'never build the server: fail when it is not on PATH, in the env or in .steadfast/bin')
+    .action(async (opts: clusterCommands.ClusterUpFlags & { json?: boolean }) => print(await clusterCommands.clusterUp(opts), Boolean(opts.json)));
+  cluster
+    .command('down')
+    .description('stop exactly the processes "up" started (and its PostgreSQL)')
+    .addOption(json)
+    .addOption(dirOption())
+    .action(async (opts: { dir?: string; json?: boolean }) => print(await clusterCommands.clusterDown(opts.dir), Boolean(opts.json)));
+  cluster
+    .command('status')
+    .description('nodes, liveness in the membership ring, shard owners, HAProxy backends; exit 1 unless all is well')
+    .addOption(json)
+    .addOption(dirOption())
+    .action(async (opts: { dir?: string; json?: boolean }) => print(await clusterCommands.clusterStatus(opts.dir), Boolean(opts.json)));
 
   // ── chaos ─────────────────────────────────────────────────────────────────────────────────
   program.addCommand(

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
+import { steadfastDataConverter } from '../codec';
 import { OperationError, UsageError } from './cli-errors';
 
 /** How long the CLI waits for a server that accepts TCP connections to answer gRPC. */
@@ -106,7 +107,8 @@ export async function connectCli(config: SteadfastConfig = loadCliConfig()): Pro
     );
   }
   return {
-    client: new Client({ connection, namespace }),
+    // With codec keys, payloads are encrypted on the way out and decrypted on the way back.
+    client: new Client({ connection, namespace, dataConverter: steadfastDataConverter(config.codecKeys) }),
     connection,
     address,
     namespace,

@@ -45,4 +45,17 @@ export { FAULT_PLAN_MEMO_KEY, type FaultPlan, type FaultSpec, type FaultKind } f
 export { FailureType, SAGA_COMPENSATION_FAILED } from '../common/failure-types';
 export type { SagaCompensationFailedDetails, CompensationRecord } from '../workflow/saga';
 export { loadConfig, ConfigError, type SteadfastConfig } from '../platform/config';
-export { runRecordOf, runRecordsOf, type RunRecord } from './run-record';
+export { runKeysOf, runRecordOf, runRecordsOf, type RunRecord } from './run-record';
+export { runKeyOf, runKeyPrefix, stepOfRunKey, type RunKeys } from '../common/idempotency-key';
+export {
+  AesGcmCodec,
+  CodecKeyError,
+  CodecKeyRing,
+  decodeHistory,
+  fetchDecodedHistory,
+  loadCodecKeys,
+  parseCodecKeys,
+  steadfastDataConverter,
+  CODEC_KEYS_FILE_VAR,
+  CODEC_KEYS_VAR,
+} from '../codec';

@@ -84,11 +84,12 @@ export async function waitForOutcome(handle: WorkflowHandle): Promise<RunOutcome
   };
 }
 
-/** One line per field, for terminals. */
-export function formatSummary(run: RunSummary): string {
-  const faults = run.faults.count || run.faults.compensated
+/** One line per field, for terminals. `stuck` describes a workflow task that keeps failing. */
+export function formatSummary(run: RunSummary, stuck?: string): string {
+  const recorded = run.faults.count || run.faults.compensated
     ? `${run.faults.count} fault(s) [${run.faults.kinds.join(', ')}]${run.faults.compensated ? ', compensated' : ''}`
-    : 'none recorded';
+    : undefined;
+  const faults = [stuck, recorded].filter(Boolean).join('; ') || 'none recorded';
   return [
     `workflow id   ${run.workflowId}`,
     `run id        ${run.runId}`,

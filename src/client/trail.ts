@@ -4,6 +4,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { fetchDecodedHistory } from '../codec';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -91,9 +92,9 @@ export function trailFromEvents(events: HistoryEvent[]): TrailStep[] {
   return steps;
 }
 
-/** Fetches a run's history and builds its trail. */
+/** Fetches a run's history (decrypted with the client's codec, if any) and builds its trail. */
 export async function trailOf(handle: WorkflowHandle): Promise<TrailStep[]> {
-  return trailFromEvents((await handle.fetchHistory()).events ?? []);
+  return trailFromEvents((await fetchDecodedHistory(handle)).events ?? []);
 }
 
 /** One line per step, for terminals. */

@@ -7,7 +7,7 @@
  * This module has no runtime imports on purpose: workflow code (`workflows/options.ts`) reads the
  * heartbeat timeout from it, so it must stay safe to bundle into Temporal's workflow sandbox.
  */
-import type { Duration } from '@temporalio/common';
+import type { Duration, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 
 /** One set of failover settings. */
 export interface FailoverSettings {
@@ -83,12 +83,23 @@ export function failoverWorkerOptions(profile: FailoverProfile = 'steadfast') {
 }
 
 /**
- * Options every client should pass when it starts a workflow (the workflow task timeout is a start
- * option, not a worker option).
+ * Options every client should pass when it starts a workflow: the workflow task timeout (a start
+ * option, not a worker option), and a workflow id that cannot be reused. A run's idempotency keys
+ * belong to its run chain, so a second run with the same id could never undo or repeat the first
+ * one's effects; refusing the start tells the caller at once, instead of running a second,
+ * independent business transaction under a name that already means the first.
  *
  * @example
  * await client.workflow.start(productionBatch, { taskQueue, workflowId, args, ...workflowStartOptions() });
  */
-export function workflowStartOptions(profile: FailoverProfile = 'steadfast'): { workflowTaskTimeout: Duration } {
-  return { workflowTaskTimeout: failoverSettings(profile).workflowTaskTimeout };
+export function workflowStartOptions(profile: FailoverProfile = 'steadfast'): {
+  workflowTaskTimeout: Duration;
+  workflowIdReusePolicy: WorkflowIdReusePolicy;
+  workflowIdConflictPolicy: WorkflowIdConflictPolicy;
+} {
+  return {
+    workflowTaskTimeout: failoverSettings(profile).workflowTaskTimeout,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+  };
 }

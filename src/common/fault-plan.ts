@@ -1,11 +1,14 @@
 /**
  * The fault plan: which activities of one run should fail, and how. It lives outside every domain
  * type. A client puts it in the run's memo under {@link FAULT_PLAN_MEMO_KEY}; the workflow
- * interceptor (`workflows/interceptors.ts`) copies it into each activity's headers; the activity
- * interceptor (`activities/fault-injection.ts`) acts on it. Domain code never sees it.
+ * interceptor checks it with {@link checkFaultPlan} before the run does anything, then copies it into
+ * each activity's headers; the activity interceptor checks it again and acts on it. Domain code never
+ * sees it. A plan that does not match {@link faultPlanSchema} fails the run non-retryably with
+ * {@link INVALID_FAULT_PLAN}: it is never half-understood or ignored.
  *
  * Keys are activity type names (compensations included), e.g. `{ chargePayment: { kind: 'transient', times: 2 } }`.
  */
+import { z } from 'zod';
 
 /** How one activity misbehaves. `times` counts attempts from the first (default 1). */
 export type FaultSpec =
@@ -38,3 +41,77 @@ export const FAULT_PLAN_MEMO_KEY = 'steadfast.faults';
 
 /** Activity header that carries the fault plan from the workflow to the activity worker. */
 export const FAULT_PLAN_HEADER = 'steadfast-faults';
+
+/** Failure type of a run (or activity) whose fault plan is malformed; not retryable. */
+export const INVALID_FAULT_PLAN = 'InvalidFaultPlan';
+
+/** Every fault kind, in the order the docs list them. */
+export const FAULT_KINDS: readonly FaultKind[] = ['transient', 'permanent', 'hang', 'lost-ack', 'hang-after-effect'];
+
+const times = z.number().int().positive();
+
+const faultSpec = z.discriminatedUnion(
+  'kind',
+  [
+    z
+      .object({
+        kind: z.literal('transient'),
+        times: z
+          .number({ error: (i) => (i.input === undefined ? 'a transient fault needs times: how many attempts fail, from the first' : undefined) })
+          .int()
+          .positive()
+          .meta({ description: 'attempts that fail, from the first' }),
+      })
+      .strict(),
+    z.object({ kind: z.literal('permanent') }).strict(),
+    z.object({ kind: z.literal('hang'), times: times.optional() }).strict(),
+    z.object({ kind: z.literal('lost-ack'), times: times.optional() }).strict(),
+    z.object({ kind: z.literal('hang-after-effect'), times: times.optional() }).strict(),
+  ],
+  { error: `expected an object whose kind is one of: ${FAULT_KINDS.join(', ')}` },
+);
+
+const faultSequence = z.array(faultSpec).min(1, 'expected at least one fault');
+
+/**
+ * The schema of a {@link FaultPlan}: activity type name → a fault, or a non-empty sequence of
+ * faults. Strict: an unknown kind, a `transient` fault without `times` or an unknown key is an error.
+ */
+export const faultPlanSchema: z.ZodType<FaultPlan> = z.record(
+  z.string().min(1, 'expected an activity name'),
+  z.union([faultSpec, faultSequence]),
+);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The problems of a fault plan, one line each naming the activity and field; empty when the plan is
+ * valid. With `activities`, names outside that list are problems too (the list is said in full).
+ */
+export function checkFaultPlan(value: unknown, activities?: readonly string[]): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const hint = typeof value === 'string' ? ' (send the plan as a JSON object, not as a string holding JSON)' : '';
+    return [`(plan): expected an object mapping activity names to faults, got ${describe(value)}${hint}`];
+  }
+  const problems: string[] = [];
+  // Entry by entry, so that each problem names its activity and field (a union would only say
+  // that neither a fault nor a list of faults matched).
+  for (const [name, entry] of Object.entries(value)) {
+    const parsed = (Array.isArray(entry) ? faultSequence : faultSpec).safeParse(entry);
+    if (parsed.success) continue;
+    for (const issue of parsed.error.issues) problems.push(`${[name, ...issue.path].join('.')}: ${issue.message}`);
+  }
+  if (Object.keys(value).some((name) => name.length === 0)) problems.push('(plan): expected activity names, got ""');
+  if (activities) {
+    for (const name of Object.keys(value)) {
+      if (!activities.includes(name)) {
+        problems.push(`${name}: no activity of that name; expected one of: ${activities.join(', ')}`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,14 +1,14 @@
 /**
- * Schemas shared by the workflow types' input schemas, and the fault plan's.
+ * Schemas shared by workflow types' input schemas (the reference application's and users' own),
+ * and the fault plan's. Plain zod, so `z.toJSONSchema` describes them for other languages.
  */
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import type { FaultPlan } from './fault-plan';
 
-function isDuration(value: unknown): boolean {
-  if (typeof value === 'number') return Number.isInteger(value) && value > 0;
-  if (typeof value !== 'string') return false;
+export { faultPlanSchema } from './fault-plan';
+
+function isDurationString(value: string): boolean {
   try {
     return msToNumber(value as Duration) > 0;
   } catch {
@@ -16,26 +16,18 @@ function isDuration(value: unknown): boolean {
   }
 }
 
-/** A positive duration: an ms-style string (`"14 days"`, `"90s"`, `"2h"`) or milliseconds. */
-export const duration = z.custom<Duration>(isDuration, {
-  message: 'expected a positive duration such as "14 days", "90 seconds", "2h", or a number of milliseconds',
-});
+const DURATION_HELP = 'expected a positive duration such as "14 days", "90 seconds", "2h", or a number of milliseconds';
+
+/**
+ * A positive duration: an ms-style string (`"14 days"`, `"90s"`, `"2h"`) or whole milliseconds,
+ * as Temporal's `Duration` takes it. Timers given anything else would fail the workflow task.
+ */
+export const duration = z
+  .union([
+    z.string().refine(isDurationString, { error: DURATION_HELP }),
+    z.number().int(DURATION_HELP).positive(DURATION_HELP),
+  ], { error: DURATION_HELP })
+  .meta({ description: 'an ms-style duration string ("14 days", "90s", "2h") or a number of milliseconds' }) as unknown as z.ZodType<Duration>;
 
 /** A non-empty string (after trimming). */
 export const nonEmpty = z.string().trim().min(1, { message: 'expected a non-empty string' });
-
-const times = z.number().int().positive();
-
-const faultSpec = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('transient'), times }).strict(),
-  z.object({ kind: z.literal('permanent') }).strict(),
-  z.object({ kind: z.literal('hang'), times: times.optional() }).strict(),
-  z.object({ kind: z.literal('lost-ack'), times: times.optional() }).strict(),
-  z.object({ kind: z.literal('hang-after-effect'), times: times.optional() }).strict(),
-]);
-
-/**
- * A fault plan (`workflows/fault-plan.ts`): activity type name → how it misbehaves, or a sequence
- * of such faults consumed attempt by attempt.
- */
-export const faultPlanSchema: z.ZodType<FaultPlan> = z.record(nonEmpty, z.union([faultSpec, z.array(faultSpec).min(1)]));

@@ -1,8 +1,9 @@
 /**
- * Validation with zod, shared by workflows (their inputs, checked before any step runs, so bad input
- * leaves no partial effect) and activities (their requests, checked before the store is touched).
- * Bad input fails with a non-retryable `InvalidRequest` whose message names each bad field and
- * what was expected.
+ * Validation with zod, shared by workflows (their inputs, signals and updates, checked before any
+ * step runs, so bad input leaves no partial effect), activities (their requests, checked before the
+ * store is touched) and the CLI (which checks with the same schemas before it starts a run). Bad
+ * input fails with a non-retryable `InvalidRequest` whose message names each bad field and what was
+ * expected.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -11,6 +12,13 @@ import { FailureType } from './failure-types';
 // The workflow sandbox must not generate code (zod's JIT compiles parsers with `new Function`);
 // the interpreter gives the same answers, so activities lose nothing but a little speed.
 z.config({ jitless: true });
+
+/** The problems of `value` against `schema`, one line each (`field.path: message`); empty when valid. */
+export function schemaProblems(schema: z.ZodType, value: unknown): string[] {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`);
+}
 
 /**
  * Parses `value` with `schema` or throws a non-retryable `InvalidRequest` `ApplicationFailure`.

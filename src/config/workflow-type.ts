@@ -4,7 +4,7 @@
  * (`client/workflow-registry.ts`) lists one of these per type.
  */
 import type { Workflow } from '@temporalio/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Handler name → schema of its one argument, or `null` when it takes none. */
 export type HandlerSchemas = Record<string, z.ZodType | null>;
@@ -19,6 +19,11 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
   input: z.ZodType<Parameters<W>[0]>;
   /** An example input, shown in help and in errors. */
   example: Parameters<W>[0];
+  /**
+   * The activity type names the workflow schedules, compensations included: the names a fault
+   * plan may target. `start --fault-plan` refuses any other name.
+   */
+  activities: readonly string[];
   signals?: HandlerSchemas;
   queries?: HandlerSchemas;
   updates?: HandlerSchemas;
@@ -34,8 +39,52 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
  *   summary: 'admit a patient, wait, book the follow-up',
  *   input: z.object({ patientId: z.string(), ward: z.string(), followUpAfter: duration }).strict(),
  *   example: { patientId: 'patient-1', ward: 'cardiology', followUpAfter: '14 days' },
+ *   activities: ['admitPatient', 'scheduleFollowUp'],
  * });
  */
 export function defineWorkflowType<W extends Workflow>(spec: WorkflowTypeSpec<W>): WorkflowTypeSpec<W> {
   return spec;
+}
+
+/** A JSON Schema document, as `z.toJSONSchema` emits it. */
+export type JsonSchema = Record<string, unknown>;
+
+/** What `steadfast schema <type>` prints: the JSON Schemas of a type's input and handler arguments. */
+export interface WorkflowTypeJsonSchema {
+  workflowType: string;
+  summary: string;
+  input: JsonSchema;
+  /** Handler name → JSON Schema of its one argument, or `null` when it takes none. */
+  signals: Record<string, JsonSchema | null>;
+  queries: Record<string, JsonSchema | null>;
+  updates: Record<string, JsonSchema | null>;
+  /** The activity names a fault plan may target. */
+  activities: readonly string[];
+  example: unknown;
+}
+
+function toJsonSchema(schema: z.ZodType): JsonSchema {
+  // `io: 'input'`: what a client sends (fields with defaults are optional, transforms not applied).
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+function handlerSchemas(handlers: HandlerSchemas | undefined): Record<string, JsonSchema | null> {
+  return Object.fromEntries(Object.entries(handlers ?? {}).map(([name, s]) => [name, s ? toJsonSchema(s) : null]));
+}
+
+/**
+ * The JSON Schemas of a workflow type, generated from its zod schemas (never written by hand), so
+ * clients in other languages can check what they send before they send it.
+ */
+export function workflowTypeJsonSchema(spec: WorkflowTypeSpec): WorkflowTypeJsonSchema {
+  return {
+    workflowType: spec.workflow.name,
+    summary: spec.summary,
+    input: toJsonSchema(spec.input),
+    signals: handlerSchemas(spec.signals),
+    queries: handlerSchemas(spec.queries),
+    updates: handlerSchemas(spec.updates),
+    activities: spec.activities,
+    example: spec.example,
+  };
 }

@@ -4,12 +4,15 @@
  * The Temporal connection is loaded with `@temporalio/envconfig`, the ecosystem's own loader, so
  * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, the `TEMPORAL_TLS_*` variables and
  * `temporal.toml` profiles mean exactly what they mean to the `temporal` CLI. Steadfast's own
- * variables are `STEADFAST_TASK_QUEUE` and `STEADFAST_STORE`.
+ * variables are `STEADFAST_TASK_QUEUE`, `STEADFAST_STORE` and the payload encryption keys,
+ * `STEADFAST_CODEC_KEYS_FILE` (or `STEADFAST_CODEC_KEYS`; see src/codec/keys.ts).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { CodecKeyError, loadCodecKeys, type CodecKeyRing } from '../codec/keys';
 
 /**
  * The user's project root, where `.steadfast/` (state, caches, provisioned servers) lives: the
@@ -66,6 +69,10 @@ export interface SteadfastConfig {
   taskQueue: string;
   /** Effect store URL: `sqlite:<path>` or `postgres://…`. */
   storeUrl: string;
+  /** True when `STEADFAST_STORE` set the store (false: the default SQLite file). */
+  storeExplicit: boolean;
+  /** Payload encryption keys; undefined: payloads are not encrypted. */
+  codecKeys?: CodecKeyRing;
 }
 
 /** Thrown when a configuration value is present but unusable. */
@@ -97,11 +104,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfi
   }
   const { address, ...connectionOptions } = loaded.connectionOptions;
   const taskQueue = readEnv(env, 'STEADFAST_TASK_QUEUE') ?? DEFAULT_TASK_QUEUE;
-  const storeUrl = readEnv(env, 'STEADFAST_STORE') ?? `sqlite:${path.join(STATE_DIR, 'effects.db')}`;
+  const explicitStore = readEnv(env, 'STEADFAST_STORE');
+  const storeUrl = explicitStore ?? `sqlite:${path.join(STATE_DIR, 'effects.db')}`;
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(storeUrl)) {
+    // Only the start: the rest of a URL may hold a password.
     throw new ConfigError(
-      `STEADFAST_STORE must be "sqlite:<file>" or a "postgres://" URL, got "${storeUrl}"`,
+      `STEADFAST_STORE must be "sqlite:<file>" or a "postgres://" URL, got one starting "${storeUrl.slice(0, 12)}…"`,
     );
+  }
+  let codecKeys: CodecKeyRing | undefined;
+  try {
+    codecKeys = loadCodecKeys(env);
+  } catch (err) {
+    if (err instanceof CodecKeyError) throw new ConfigError(err.message);
+    throw err;
   }
   return {
     temporal: {
@@ -111,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfi
     },
     taskQueue,
     storeUrl,
+    storeExplicit: explicitStore !== undefined,
+    ...(codecKeys ? { codecKeys } : {}),
   };
 }
 
@@ -123,4 +141,44 @@ export function serverAddress(config: SteadfastConfig): { address: string; sourc
   return config.temporal.address
     ? { address: config.temporal.address, source: 'from TEMPORAL_ADDRESS or temporal.toml' }
     : { address: DEFAULT_SERVER_ADDRESS, source: 'the default, where "steadfast server" listens; set TEMPORAL_ADDRESS for another' };
+}
+
+/** True for `localhost`, `127.x.x.x` and `::1` addresses (with or without a port). */
+export function isLoopbackAddress(address: string): boolean {
+  const host = (/^\[([^\]]+)\](?::\d+)?$/.exec(address)?.[1] ?? address.replace(/:\d+$/, '')).toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/**
+ * Refuses a worker or demo that would reach a remote Temporal server with the default local
+ * SQLite store: workers of one task queue on several machines would each keep effects in a
+ * private file. Call it where a worker starts.
+ * @throws ConfigError naming STEADFAST_STORE
+ */
+export function assertStoreForRemoteServer(config: SteadfastConfig): void {
+  const address = config.temporal.address;
+  if (address && !isLoopbackAddress(address) && !config.storeExplicit) {
+    throw new ConfigError(
+      `STEADFAST_STORE must be set when the Temporal server is not on this machine (${address}): ` +
+        'workers of one task queue must share one effect store, e.g. STEADFAST_STORE=postgres://…',
+    );
+  }
+}
+
+/**
+ * A warning when the connection to a non-loopback server is not encrypted (no TLS settings and no
+ * API key, which turns TLS on), else undefined: credentials and payloads would cross the network
+ * in clear text.
+ */
+export function plaintextConnectionWarning(config: SteadfastConfig, address = config.temporal.address): string | undefined {
+  if (!address || isLoopbackAddress(address)) return undefined;
+  const { tls, apiKey } = config.temporal.connectionOptions;
+  if (tls || (apiKey && tls !== false)) return undefined;
+  return (
+    `warning: connecting to the Temporal server at ${address} without TLS; ` +
+    'set TEMPORAL_TLS=true (TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA; TEMPORAL_TLS_CLIENT_CERT_PATH and ' +
+    'TEMPORAL_TLS_CLIENT_KEY_PATH for mTLS), TEMPORAL_API_KEY, or a temporal.toml profile with TLS'
+  );
 }

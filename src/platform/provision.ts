@@ -68,7 +68,8 @@ export class ProvisioningError extends Error {
   }
 }
 
-function isExecutableFile(file: string): boolean {
+/** True when `file` is a regular file this process may execute. */
+export function isExecutableFile(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
@@ -77,7 +78,8 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-function findOnPath(binary: string, envPath = process.env.PATH ?? ''): string | undefined {
+/** The first executable `binary` in the directories of `envPath`. */
+export function findOnPath(binary: string, envPath = process.env.PATH ?? ''): string | undefined {
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, binary);

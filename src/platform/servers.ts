@@ -7,14 +7,18 @@
  * - {@link startDevServer}: a full dev server (the `temporal` CLI's `server start-dev`).
  * - {@link startTimeSkippingServer}: the time-skipping test server.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { steadfastDataConverter, type CodecKeyRing } from '../codec';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { loadConfig, type SteadfastConfig } from './config';
+import { STEADFAST_FAILOVER } from '../common/failover';
 import { withResolvedServer } from './provision';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -63,6 +67,26 @@ export interface DevServerOptions {
    */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Payload encryption keys for the handle's client (workers get them separately). */
+  codecKeys?: CodecKeyRing;
+}
+
+/**
+ * The dev server's dynamic configuration, as `--dynamic-config-value KEY=JSON` pairs:
+ * - `history.defaultWorkflowTaskTimeout`: the workflow task timeout of runs whose client did not
+ *   set one (a Python or Go client, a schedule, the Web UI) is Steadfast's, not Temporal's 10 s.
+ * - `system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute`: a run whose workflow task
+ *   failed twice in a row is marked with `TemporalReportedProblems`, so `steadfast faults` finds it
+ *   soon (the server's default is 5).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string | number> = {
+  'history.defaultWorkflowTaskTimeout': `${msToNumber(STEADFAST_FAILOVER.workflowTaskTimeout) / 1000}s`,
+  'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 2,
+};
+
+/** `--dynamic-config-value` arguments for {@link DEV_SERVER_DYNAMIC_CONFIG}. */
+export function dynamicConfigArgs(config: Record<string, string | number> = DEV_SERVER_DYNAMIC_CONFIG): string[] {
+  return Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
 }
 
 function handleFromEnv(env: TestWorkflowEnvironment, address: string, uiUrl?: string): TemporalHandle {
@@ -79,12 +103,95 @@ function handleFromEnv(env: TestWorkflowEnvironment, address: string, uiUrl?: st
   };
 }
 
-/** Starts a dev server (the Temporal CLI's `server start-dev`) from the resolved binary. */
+/** Resolves when the frontend at `address` serves `namespace`; rejects when `child` exits first. */
+async function frontendReady(child: ChildProcess, address: string, namespace: string, timeoutMs = 60_000): Promise<Connection> {
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = `exited with ${signal ?? `code ${code}`}`));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exit) throw new Error(`the dev server ${exit} before it served ${address}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return connection;
+      } catch (err) {
+        await connection.close();
+        throw err;
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the dev server did not serve ${address} within ${timeoutMs} ms: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/**
+ * Starts the `temporal` binary's dev server as a child process whose stdout and stderr both go to
+ * this process's stderr: the banner and the server's log never mix with a command's output on
+ * stdout (`steadfast server --json` prints exactly one JSON document there).
+ */
+async function spawnDevServer(executablePath: string, opts: DevServerOptions, port: number, uiPort?: number): Promise<TemporalHandle> {
+  const namespace = 'default';
+  const address = `127.0.0.1:${port}`;
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--namespace', namespace,
+    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
+    '--log-format', 'pretty',
+    '--log-level', opts.logLevel ?? 'warn',
+    ...dynamicConfigArgs(),
+  ];
+  const child = spawn(executablePath, args, { stdio: ['ignore', process.stderr, process.stderr] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let connection: Connection | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  const stop = async () => {
+    await connection?.close().catch(() => undefined);
+    await nativeConnection?.close().catch(() => undefined);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  try {
+    connection = await frontendReady(child, address, namespace);
+    nativeConnection = await NativeConnection.connect({ address });
+    // Workflows upsert Steadfast's search attributes; the server must know them before any run.
+    await ensureSearchAttributes(connection, namespace, [...STEADFAST_SEARCH_ATTRIBUTES, ...(opts.searchAttributes ?? [])]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    address,
+    namespace,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    embedded: true,
+    client: new Client({ connection, namespace, dataConverter: steadfastDataConverter(opts.codecKeys) }),
+    nativeConnection,
+    close: () => (closed ??= stop()),
+  };
+}
+
+/**
+ * Starts a dev server (the Temporal CLI's `server start-dev`) from the resolved binary, with
+ * Steadfast's search attributes and {@link DEV_SERVER_DYNAMIC_CONFIG}. A binary on disk is run as
+ * a child process of this one (its output on stderr); one that must be downloaded first is started
+ * through the SDK's test environment.
+ */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TemporalHandle> {
   const port = opts.port ?? (await freePort());
   const uiPort = opts.ui ? (opts.uiPort ?? (await freePort())) : undefined;
-  const env = await withResolvedServer('cli', (executable) =>
-    TestWorkflowEnvironment.createLocal({
+  return withResolvedServer('cli', async (executable) => {
+    if (executable.type === 'existing-path') return spawnDevServer(executable.path, opts, port, uiPort);
+    const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable,
         ip: '127.0.0.1',
@@ -94,17 +201,19 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Tempo
         dbFilename: opts.dbFilename,
         searchAttributes: [...STEADFAST_SEARCH_ATTRIBUTES, ...(opts.searchAttributes ?? [])],
         log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
+        extraArgs: dynamicConfigArgs(),
       },
-    }),
-  );
-  return handleFromEnv(env, `127.0.0.1:${port}`, uiPort ? `http://127.0.0.1:${uiPort}` : undefined);
+      client: { dataConverter: steadfastDataConverter(opts.codecKeys) },
+    });
+    return handleFromEnv(env, `127.0.0.1:${port}`, uiPort ? `http://127.0.0.1:${uiPort}` : undefined);
+  });
 }
 
 /** Starts the time-skipping test server from the resolved binary. */
-export async function startTimeSkippingServer(): Promise<TemporalHandle> {
+export async function startTimeSkippingServer(opts: Pick<DevServerOptions, 'codecKeys'> = {}): Promise<TemporalHandle> {
   const port = await freePort();
   const env = await withResolvedServer('test-server', (executable) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable, port } }),
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable, port }, client: { dataConverter: steadfastDataConverter(opts.codecKeys) } }),
   );
   // Unlike the dev server, the test server takes search attributes only through the operator API.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -131,7 +240,7 @@ export async function connectExternal(config: SteadfastConfig = loadConfig()): P
     address,
     namespace,
     embedded: false,
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: steadfastDataConverter(config.codecKeys) }),
     nativeConnection,
     close: () =>
       (closed ??= (async () => {
@@ -149,7 +258,7 @@ export async function openTemporal(
   opts: DevServerOptions = {},
   config: SteadfastConfig = loadConfig(),
 ): Promise<TemporalHandle> {
-  if (!config.temporal.address) return startDevServer(opts);
+  if (!config.temporal.address) return startDevServer({ codecKeys: config.codecKeys, ...opts });
   const handle = await connectExternal(config);
   // Workflows upsert Steadfast's search attributes; a server that lacks them would fail those tasks.
   await ensureSearchAttributes(handle.client.connection, handle.namespace).catch(async (err) => {

@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makePrivateDir } from './private-files';
 import { BIN_CACHE_DIR, SERVER_KINDS, type ServerKind } from './provision';
 
 /** Pinned versions. Bump together with the SDK and re-run the test suite. */
@@ -234,7 +235,7 @@ function usage(message: string): never {
  */
 export function runSetup(argv: string[] = process.argv.slice(2)): void {
   const { strict, force, methods, kinds } = parseArgs(argv);
-  fs.mkdirSync(BIN_CACHE_DIR, { recursive: true });
+  makePrivateDir(BIN_CACHE_DIR);
   const manifest = readManifest();
   let failed = false;
   for (const kind of kinds) {

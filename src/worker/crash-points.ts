@@ -27,7 +27,7 @@ import {
   type InjectedSinks,
 } from '@temporalio/worker';
 import type { CrashPointSinks } from '../workflow/crash-points';
-import { workflowBundle, type WorkflowBundleSource } from './create-worker';
+import { type BundleConverterOptions, workflowBundle, type WorkflowBundleSource } from './create-worker';
 
 /** The prefix of every marker line. */
 export const CRASH_POINT_MARKER = 'steadfast-crash-point ';
@@ -144,6 +144,6 @@ export const CRASH_POINTS_WORKFLOW_MODULE = require.resolve('../workflow/crash-p
  * Bundles the workflows with the crash-point interceptor. Write `code` to a file and pass it as
  * `STEADFAST_WORKFLOW_BUNDLE` to spare each worker process its own bundling.
  */
-export async function crashPointBundle(source: WorkflowBundleSource): Promise<{ code: string }> {
-  return workflowBundle(source, [CRASH_POINTS_WORKFLOW_MODULE]);
+export async function crashPointBundle(source: WorkflowBundleSource, converter: BundleConverterOptions = {}): Promise<{ code: string }> {
+  return workflowBundle(source, [CRASH_POINTS_WORKFLOW_MODULE], converter);
 }

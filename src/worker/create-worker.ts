@@ -1,26 +1,41 @@
 /**
  * Building a worker for the user's own workflows and activities, with what Steadfast adds: its
  * workflow interceptors (fault-plan propagation, fault recording, the failover profile), its
- * activity interceptors (attempt reports and, when enabled, fault injection) and its failover
- * settings.
+ * activity interceptors (attempt reports and, when enabled, fault injection), its data converter
+ * (payload encryption when codec keys are given) and its failover settings.
  */
+import fs from 'node:fs';
+import type { Logger } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   type ActivityInterceptorsFactory,
   type BundleOptions,
   type NativeConnection,
+  Runtime,
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
 import { attemptReporting } from '../activity/attempt-report';
 import { faultInjection } from '../activity/fault-injection';
+import {
+  ENCODED_FAILURES_MARKER,
+  FAILURE_CONVERTER_PATH,
+  PATH_FREE_FAILURE_CONVERTER_PATH,
+  steadfastDataConverter,
+  type CodecKeyRing,
+} from '../codec';
 import { failoverWorkerOptions, type FailoverProfile } from '../common/failover';
+import { STEADFAST_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { ensureSearchAttributes, registerCommand } from '../platform/search-attributes';
 
 /** Steadfast's workflow interceptor modules, added to every bundle. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('../workflow/interceptors'),
   require.resolve('../workflow/failover-profile'),
 ];
+
+/** The module that switches fault marking off, bundled when the namespace lacks the search attributes. */
+export const FAULT_MARKING_OFF_MODULE = require.resolve('../workflow/fault-marking-off');
 
 /** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
 export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
@@ -38,18 +53,34 @@ const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.
 
 const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
 
+/** How a bundle treats failures. */
+export interface BundleConverterOptions {
+  /**
+   * Encode failure messages and stack traces into payloads, so that a codec encrypts them
+   * (`encodeCommonAttributes`): needed whenever codec keys are configured.
+   */
+  encodeFailures?: boolean;
+}
+
 /**
- * Bundles the workflow code with Steadfast's interceptor modules, once per process and source
- * (bundling takes seconds; workers of one process share it).
+ * Bundles the workflow code with Steadfast's interceptor modules, once per process, source and
+ * options (bundling takes seconds; workers of one process share it).
  */
-export function workflowBundle(source: WorkflowBundleSource, extraModules: string[] = []): ReturnType<typeof bundleWorkflowCode> {
+export function workflowBundle(
+  source: WorkflowBundleSource,
+  extraModules: string[] = [],
+  converter: BundleConverterOptions = {},
+): ReturnType<typeof bundleWorkflowCode> {
   const modules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(source.workflowInterceptorModules ?? []), ...extraModules];
-  const cacheKey = JSON.stringify([source.workflowsPath, modules]);
+  const cacheKey = JSON.stringify([source.workflowsPath, modules, Boolean(converter.encodeFailures)]);
   let bundle = bundles.get(cacheKey);
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath: source.workflowsPath,
       workflowInterceptorModules: modules,
+      // Only the failure converter goes into the sandbox; the payload codec runs outside it. Either
+      // way, failures carry no worker file paths.
+      failureConverterPath: converter.encodeFailures ? FAILURE_CONVERTER_PATH : PATH_FREE_FAILURE_CONVERTER_PATH,
       logger: QUIET_BUNDLER_LOGGER,
       ...source.bundlerOptions,
     });
@@ -73,10 +104,85 @@ export interface SteadfastWorkerOptions extends WorkflowBundleSource {
    * worker ignores a fault plan that someone put in a memo.
    */
   faultInjection?: boolean;
+  /**
+   * Payload encryption keys (`loadCodecKeys()`, or `SteadfastConfig.codecKeys`): the worker
+   * encrypts what it sends with the current key, decrypts with whichever key a payload names, and
+   * encodes failure messages so that they are encrypted too.
+   */
+  codecKeys?: CodecKeyRing;
   /** Failover settings (see `STEADFAST_FAILOVER`); default `steadfast`. */
   failoverProfile?: FailoverProfile;
+  /**
+   * Register Steadfast's search attributes on the namespace when it lacks them (default `true`).
+   * With `false`, the worker only checks for them. Either way, when they are missing after that,
+   * the worker switches fault marking off (runs still compensate; `steadfast faults` does not find
+   * them) and logs a warning with the command that registers them.
+   */
+  registerSearchAttributes?: boolean;
+  /** Where the search-attribute warning goes; default the SDK runtime's logger. */
+  logger?: Logger;
   /** Anything else of the SDK's `WorkerOptions` (identity, sinks, tuning, a pre-built bundle). */
   overrides?: Partial<WorkerOptions>;
+}
+
+/** Thrown when a worker would run with a setting that undoes its protection. */
+export class WorkerSetupError extends Error {
+  override readonly name = 'WorkerSetupError';
+}
+
+/**
+ * With encryption on, a pre-built bundle must encode failure messages too, or workflow failures
+ * would reach the server in plain text.
+ */
+function assertBundleEncodesFailures(bundle: WorkerOptions['workflowBundle']): void {
+  if (!bundle) return;
+  const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
+  if (!code.includes(ENCODED_FAILURES_MARKER)) {
+    throw new WorkerSetupError(
+      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
+        'build it with workflowBundle(source, modules, { encodeFailures: true })',
+    );
+  }
+}
+
+/** Whether runs on this worker mark their faults, and the attributes the worker registered. */
+interface FaultMarking {
+  marking: boolean;
+  registered: string[];
+}
+
+/**
+ * Makes sure the namespace has Steadfast's search attributes (registering them when allowed), or
+ * decides to switch fault marking off with a warning. Never throws: a worker without marking still
+ * runs every saga to its end.
+ */
+async function prepareFaultMarking(opts: SteadfastWorkerOptions): Promise<FaultMarking> {
+  const { connection, namespace } = opts;
+  let why: string;
+  if (opts.registerSearchAttributes ?? true) {
+    try {
+      return { marking: true, registered: await ensureSearchAttributes(connection, namespace) };
+    } catch (err) {
+      why = (err as Error).message;
+    }
+  } else {
+    try {
+      const known = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+      const missing = STEADFAST_SEARCH_ATTRIBUTES.filter((k) => !(k.name in known));
+      if (missing.length === 0) return { marking: true, registered: [] };
+      why = `namespace "${namespace}" lacks the search attributes ${missing.map((k) => k.name).join(', ')}`;
+    } catch (err) {
+      why = `could not list the search attributes of namespace "${namespace}" (${(err as Error).message})`;
+    }
+  }
+  const prebuilt = opts.overrides?.workflowBundle !== undefined;
+  (opts.logger ?? Runtime.instance().logger).warn(
+    `Steadfast fault marking is off on task queue ${opts.taskQueue}: ${why}. Sagas still compensate, but runs are not ` +
+      `marked (SteadfastCompensated, SteadfastFaults, SteadfastFaultKinds), so "steadfast faults" will not find them. ` +
+      `To enable it, register the attributes once and restart the worker:\n  ${registerCommand(namespace, STEADFAST_SEARCH_ATTRIBUTES)}` +
+      (prebuilt ? `\nThis worker runs a pre-built workflow bundle: build it with ${FAULT_MARKING_OFF_MODULE} among its interceptor modules, or a fault fails the workflow task.` : ''),
+  );
+  return { marking: false, registered: [] };
 }
 
 /** True when the environment turns fault injection on (`STEADFAST_FAULT_INJECTION=1`). */
@@ -98,16 +204,27 @@ export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boo
  * await worker.run();
  */
 export async function createWorker(opts: SteadfastWorkerOptions): Promise<Worker> {
+  return (await createWorkerReporting(opts)).worker;
+}
+
+/** {@link createWorker}, also telling whether fault marking is on and which attributes it registered. */
+export async function createWorkerReporting(opts: SteadfastWorkerOptions): Promise<FaultMarking & { worker: Worker }> {
+  const faultMarking = await prepareFaultMarking(opts);
+  const extraModules = faultMarking.marking ? [] : [FAULT_MARKING_OFF_MODULE];
   const injecting = opts.faultInjection ?? faultInjectionFromEnv();
   const steadfastActivity = injecting ? [faultInjection, attemptReporting] : [attemptReporting];
-  return Worker.create({
+  const encrypting = opts.codecKeys !== undefined;
+  if (encrypting) assertBundleEncodesFailures(opts.overrides?.workflowBundle);
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts)),
+    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts, extraModules, { encodeFailures: encrypting })),
     activities: opts.activities,
+    dataConverter: steadfastDataConverter(opts.codecKeys),
     interceptors: { activity: [...(opts.activityInterceptors ?? []), ...steadfastActivity] },
     ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,
   });
+  return { ...faultMarking, worker };
 }

@@ -25,6 +25,8 @@ export {
   createWorker,
   faultInjectionFromEnv,
   workflowBundle,
+  WorkerSetupError,
+  type BundleConverterOptions,
   WORKFLOW_INTERCEPTOR_MODULES,
   type SteadfastWorkerOptions,
   type WorkflowBundleSource,
@@ -48,4 +50,23 @@ export {
 } from '../common/failover';
 export { installRuntime, metricsBindAddress, type RuntimeSettings } from '../platform/runtime';
 export { ensureSearchAttributes } from '../platform/search-attributes';
-export { loadConfig, ConfigError, type SteadfastConfig, type TemporalConfig } from '../platform/config';
+export {
+  loadConfig,
+  ConfigError,
+  assertStoreForRemoteServer,
+  isLoopbackAddress,
+  plaintextConnectionWarning,
+  type SteadfastConfig,
+  type TemporalConfig,
+} from '../platform/config';
+export {
+  AesGcmCodec,
+  CodecKeyError,
+  CodecKeyRing,
+  loadCodecKeys,
+  parseCodecKeys,
+  steadfastDataConverter,
+  startCodecServer,
+  type CodecServer,
+  type CodecServerOptions,
+} from '../codec';

@@ -16,7 +16,13 @@
  *   STEADFAST_SHUTDOWN_GRACE    overrides the profile's shutdown grace time (e.g. `45s`, to match a
  *                               longer termination grace period); the force time is 5 s more
  *   STEADFAST_WORKFLOW_BUNDLE   a pre-built workflow bundle file (skips bundling at start)
- *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `workers/crash-points.ts` (tests, benchmarks)
+ *   STEADFAST_FAULT_INJECTION   `1` honours the fault plans in runs' memos (demo, chaos, tests);
+ *                               off by default, so a production worker ignores them
+ *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `crash-points.ts` (tests, benchmarks);
+ *                               only together with STEADFAST_FAULT_INJECTION=1
+ *
+ * A worker whose server is not on this machine needs an explicit STEADFAST_STORE, and warns when
+ * its connection has no TLS. With codec keys configured it encrypts payloads and failure messages.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,12 +30,19 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openStore } from '../activity/store';
+import { untilStoreReady } from '../activity/store/ready';
 import type { SteadfastProject } from '../config/project';
-import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
-import { ensureSearchAttributes } from '../platform/search-attributes';
+import {
+  assertStoreForRemoteServer,
+  ConfigError,
+  loadConfig,
+  plaintextConnectionWarning,
+  serverAddress,
+  type SteadfastConfig,
+} from '../platform/config';
 import { crashPointBundle, crashPointOptions } from './crash-points';
 import type { FailoverProfile } from '../common/failover';
-import { createWorker, faultInjectionFromEnv } from './create-worker';
+import { createWorkerReporting, faultInjectionFromEnv } from './create-worker';
 
 const PROFILES: FailoverProfile[] = ['steadfast', 'temporal-defaults'];
 
@@ -65,11 +78,20 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
   if (bundlePath && !fs.existsSync(bundlePath)) {
     throw new ConfigError(`STEADFAST_WORKFLOW_BUNDLE names a file that does not exist: "${bundlePath}"`);
   }
+  const faultInjectionSetting = readEnv(env, 'STEADFAST_FAULT_INJECTION')?.toLowerCase() ?? '0';
+  if (!['0', '1', 'true', 'false'].includes(faultInjectionSetting)) {
+    throw new ConfigError(`STEADFAST_FAULT_INJECTION must be 1 (on) or 0 (off, the default); got "${faultInjectionSetting}"`);
+  }
+  const faultInjection = faultInjectionFromEnv(env);
   const crashPointsDir = readEnv(env, 'STEADFAST_CRASH_POINTS_DIR');
+  if (crashPointsDir && !faultInjection) {
+    throw new ConfigError('STEADFAST_CRASH_POINTS_DIR is a test hook: it needs STEADFAST_FAULT_INJECTION=1 as well');
+  }
   if (crashPointsDir && !fs.statSync(crashPointsDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new ConfigError(`STEADFAST_CRASH_POINTS_DIR must be an existing directory; got "${crashPointsDir}"`);
   }
   return {
+    faultInjection,
     identity: readEnv(env, 'STEADFAST_WORKER_IDENTITY') ?? defaultWorkerIdentity(),
     profile,
     shutdownGraceMs,
@@ -87,6 +109,10 @@ export interface WorkerReady {
   taskQueue: string;
   profile: FailoverProfile;
   store: string;
+  /** Whether it honours fault plans (STEADFAST_FAULT_INJECTION=1). */
+  faultInjection: boolean;
+  /** The id of the key that encrypts new payloads; absent when payloads are not encrypted. */
+  codecKey?: string;
   /** Search attributes this worker had to register. */
   registered: string[];
 }
@@ -117,8 +143,11 @@ export interface RunWorkerOptions {
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig(env);
-  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir } = loadWorkerProcessConfig(env);
+  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir, faultInjection } = loadWorkerProcessConfig(env);
+  assertStoreForRemoteServer(config);
   const { address, source } = serverAddress(config);
+  const warning = plaintextConnectionWarning(config, address);
+  if (warning) console.warn(warning);
   const { namespace } = config.temporal;
   let connection: NativeConnection;
   try {
@@ -131,11 +160,22 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     );
   }
   const store = openStore(config.storeUrl);
-  const onSignal = (signal: NodeJS.Signals) => opts.onShutdown?.(signal);
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopping.abort();
+    opts.onShutdown?.(signal);
+  };
+  // Before the store wait, so that a signal while the store is down ends the process cleanly.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let worker: Worker | undefined;
   try {
-    const registered = await ensureSearchAttributes(connection, namespace);
-    await opts.project.prepareStore?.(store);
+    // A store that is down at start is waited for (with a log line per try), not a crash.
+    const prepared = await untilStoreReady(async () => {
+      await store.migrate([]);
+      await opts.project.prepareStore?.(store);
+    }, { location: `${store.kind} ${store.location}`, signal: stopping.signal });
+    if (!prepared) return;
     const overrides: Partial<WorkerOptions> = { identity };
     if (shutdownGraceMs !== undefined) {
       overrides.shutdownGraceTime = shutdownGraceMs;
@@ -148,9 +188,10 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       // Outermost, so that activity-start is reported even for attempts that fault injection fails.
       outerActivityInterceptors = [activityInterceptor];
       overrides.sinks = sinks;
-      overrides.workflowBundle ??= await crashPointBundle(opts.project);
+      overrides.workflowBundle ??= await crashPointBundle(opts.project, { encodeFailures: config.codecKeys !== undefined });
     }
-    worker = await createWorker({
+    let registered: string[];
+    ({ worker, registered } = await createWorkerReporting({
       connection,
       namespace,
       taskQueue: config.taskQueue,
@@ -158,13 +199,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       workflowInterceptorModules: opts.project.workflowInterceptorModules,
       bundlerOptions: opts.project.bundlerOptions,
       activities: opts.project.activities(store),
-      faultInjection: faultInjectionFromEnv(env),
+      faultInjection,
+      codecKeys: config.codecKeys,
       failoverProfile: profile,
       activityInterceptors: outerActivityInterceptors,
       overrides,
-    });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    }));
     const running = worker.run();
     opts.onReady?.({
       identity,
@@ -174,6 +214,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       taskQueue: config.taskQueue,
       profile,
       store: `${store.kind} ${store.location}`,
+      faultInjection,
+      ...(config.codecKeys ? { codecKey: config.codecKeys.current } : {}),
       registered,
     });
     // Resolves once the SDK's signal handler has shut the worker down: polling stopped, in-flight

@@ -17,9 +17,25 @@ import {
  */
 export const FAULT_ATTRIBUTES_PATCH = 'steadfast-fault-attributes';
 
+let marking = true;
+
+/**
+ * Switches fault marking off for every run of this worker's bundle: {@link recordFault} and
+ * {@link recordCompensation} then upsert nothing. A worker whose namespace lacks Steadfast's search
+ * attributes (and may not register them) bundles the module that calls this, because an upsert of
+ * an unknown attribute fails the workflow task for good. The patch marker is still written, so a
+ * history replays the same way on either kind of worker up to the first fault; past it, a history
+ * recorded with marking on has upserts that a worker with marking off does not make, so switch
+ * marking on or off only when no run that met a fault is still in flight (or replay it on a worker
+ * with the same setting).
+ */
+export function disableFaultMarking(): void {
+  marking = false;
+}
+
 /** Adds `kinds` and `faults` to the run's attributes (and sets `SteadfastCompensated` when asked). */
 function upsertFaults(kinds: RecordedFaultKind[], faults: number, compensated: boolean): void {
-  if (!patched(FAULT_ATTRIBUTES_PATCH)) return;
+  if (!patched(FAULT_ATTRIBUTES_PATCH) || !marking) return;
   const current = workflowInfo().typedSearchAttributes;
   const allKinds = [...new Set([...(current.get(SteadfastFaultKinds) ?? []), ...kinds])].sort();
   const updates: SearchAttributeUpdatePair[] = [

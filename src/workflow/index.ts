@@ -44,9 +44,13 @@ export { stepKey } from './step-key';
 export { serviceCall, compensationCall, checkpointedStage } from './options';
 export { recordFault, recordCompensation, FAULT_ATTRIBUTES_PATCH } from './fault-record';
 export { FailureType, SAGA_COMPENSATION_FAILED, type FailureTypeName } from '../common/failure-types';
-export { parseOrReject } from '../common/validate';
+export { parseOrReject, schemaProblems } from '../common/validate';
+export { setStrictSignalHandler, setStrictUpdateHandler } from './strict-handlers';
 export { duration, nonEmpty, faultPlanSchema } from '../common/schemas';
 export {
+  checkFaultPlan,
+  FAULT_KINDS,
+  INVALID_FAULT_PLAN,
   FAULT_PLAN_MEMO_KEY,
   FAULT_PLAN_HEADER,
   type FaultKind,

@@ -6,24 +6,52 @@
  */
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancelledFailure,
   TimeoutFailure,
   defaultPayloadConverter,
   workflowInfo,
   type ActivityInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
   type LocalActivityInput,
   type Next,
   type WorkflowInterceptorsFactory,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import { ATTEMPT_REPORT_HEADER, isAttemptReport } from '../common/attempt-report';
-import { FAULT_PLAN_HEADER, FAULT_PLAN_MEMO_KEY } from '../common/fault-plan';
+import { checkFaultPlan, FAULT_PLAN_HEADER, FAULT_PLAN_MEMO_KEY, INVALID_FAULT_PLAN } from '../common/fault-plan';
 import { recordFault } from './fault-record';
 
 function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): T {
   const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
   if (plan === undefined) return input;
   return { ...input, headers: { ...input.headers, [FAULT_PLAN_HEADER]: defaultPayloadConverter.toPayload(plan) } };
+}
+
+/**
+ * Checks the run's fault plan before the workflow runs a line: any client can put one in the memo,
+ * and a plan half understood (a misspelt kind, a `transient` fault without `times`, a plan sent as
+ * a JSON string) would make the run behave in ways nobody asked for. A malformed plan fails the run,
+ * non-retryably, naming each problem, before any activity is scheduled.
+ */
+class FaultPlanCheck implements WorkflowInboundCallsInterceptor {
+  // async: a rejection fails the run; a synchronous throw here would fail the workflow task instead.
+  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
+    if (plan !== undefined) {
+      const problems = checkFaultPlan(plan);
+      if (problems.length) {
+        throw ApplicationFailure.create({
+          type: INVALID_FAULT_PLAN,
+          message: `invalid fault plan in memo "${FAULT_PLAN_MEMO_KEY}": ${problems.join('; ')}`,
+          nonRetryable: true,
+          details: [{ problems }],
+        });
+      }
+    }
+    return next(input);
+  }
 }
 
 class FaultPlanPropagator implements WorkflowOutboundCallsInterceptor {
@@ -71,7 +99,11 @@ class FaultRecorder implements WorkflowOutboundCallsInterceptor {
   }
 }
 
-/** The workflow interceptors Steadfast's workers register: fault plan propagation and fault recording. */
+/**
+ * The workflow interceptors Steadfast's workers register: fault plan check and propagation, and
+ * fault recording.
+ */
 export const interceptors: WorkflowInterceptorsFactory = () => ({
+  inbound: [new FaultPlanCheck()],
   outbound: [new FaultPlanPropagator(), new FaultRecorder()],
 });

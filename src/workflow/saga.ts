@@ -40,7 +40,7 @@ import {
   TemporalFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { SAGA_COMPENSATION_FAILED } from '../common/failure-types';
+import { FailureType, SAGA_COMPENSATION_FAILED } from '../common/failure-types';
 import { recordCompensation } from './fault-record';
 import { compensationCall } from './options';
 
@@ -51,6 +51,12 @@ export { SAGA_COMPENSATION_FAILED };
  * docs/REPLAY.md before retiring it with `deprecatePatch`.
  */
 export const SAGA_COMPENSATION_ATTRIBUTES_PATCH = 'steadfast-saga-compensation-attributes';
+
+/**
+ * The patch that stopped the saga from compensating a step refused with `IdempotencyKeyReused`.
+ * Runs that compensated such a step before it replay as they ran. Permanent, like the one above.
+ */
+export const SAGA_SKIP_REUSED_KEY_PATCH = 'steadfast-saga-skip-reused-key';
 
 /**
  * A compensation: one activity of the activity interface `A` and the arguments to call it with.
@@ -101,6 +107,16 @@ interface Registered {
   args: unknown[];
 }
 
+/**
+ * True when a step was refused because its key was already used with other request fields: the
+ * key's effect belongs to another request (another run, or another use of a business scope), and
+ * this step never applied anything.
+ */
+function isKeyReused(err: unknown): boolean {
+  const inner = err instanceof ActivityFailure ? err.cause : err;
+  return inner instanceof ApplicationFailure && inner.type === FailureType.idempotencyKeyReused;
+}
+
 /** The innermost failure of an activity failure (that is where the message and type are). */
 function summarize(err: unknown): FailureSummary {
   const inner = err instanceof ActivityFailure && err.cause ? err.cause : err;
@@ -145,16 +161,36 @@ export class Saga<A extends object> {
   /**
    * Registers `compensation` (if any) and then runs `action`. Registration comes first on purpose:
    * if `action` fails, times out or is cancelled, its effect may have landed, so it is undone too.
+   * The one exception: a step refused with `IdempotencyKeyReused` never applied anything (its key's
+   * effect is another request's), so its compensation is withdrawn: undoing it would undo an
+   * effect that this run did not apply.
    */
   async step<T>(name: string, action: () => Promise<T>, compensation?: Compensation<A>): Promise<T> {
-    if (compensation) this.addCompensation(name, compensation);
-    return action();
+    const registered = compensation ? this.register(name, compensation) : undefined;
+    try {
+      return await action();
+    } catch (err) {
+      // Withdrawing the compensation removes an activity command: runs that compensated a refused
+      // step before the patch replay with it.
+      if (registered && isKeyReused(err) && patched(SAGA_SKIP_REUSED_KEY_PATCH)) {
+        const at = this.registered.indexOf(registered);
+        if (at >= 0) this.registered.splice(at, 1);
+        log.warn(`saga: step ${name} was refused (its key belongs to another request); ${registered.activity} will not undo it`);
+      }
+      throw err;
+    }
   }
 
   /** Registers a compensation for a step run some other way (for example, several steps in parallel). */
   addCompensation(step: string, compensation: Compensation<A>): void {
+    this.register(step, compensation);
+  }
+
+  private register(step: string, compensation: Compensation<A>): Registered {
     const { activity, args } = compensation as { activity: string; args: unknown[] };
-    this.registered.push({ step, activity, args });
+    const registered = { step, activity, args };
+    this.registered.push(registered);
+    return registered;
   }
 
   /** The compensations registered so far and not yet run, in registration order. */

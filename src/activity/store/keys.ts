@@ -16,14 +16,19 @@ export function requestHash(request: unknown): string {
 
 /**
  * The store's own tables, created when a store opens: the keys (each bound to its request and
- * recorded response) and the compensation tombstones of `compensateEffect`.
+ * recorded response, and to the run that applied it: `workflow_id`, `run_id`, null outside an
+ * activity such as seeding, so that `steadfast store prune` can ask Temporal whether that run is
+ * still open; `created_at` is indexed for pruning) and the compensation tombstones of
+ * `compensateEffect`.
  */
 export const KEYS_DDL = [
   `CREATE TABLE IF NOT EXISTS steadfast_idempotency (
      key TEXT PRIMARY KEY,
      request_hash TEXT NOT NULL,
      response TEXT NOT NULL,
-     created_at TEXT NOT NULL
+     created_at TEXT NOT NULL,
+     workflow_id TEXT,
+     run_id TEXT
    )`,
   `CREATE TABLE IF NOT EXISTS steadfast_compensations (
      key TEXT PRIMARY KEY,
@@ -33,3 +38,9 @@ export const KEYS_DDL = [
      created_at TEXT NOT NULL
    )`,
 ];
+
+/** Columns added to {@link KEYS_DDL}'s table after it first shipped; each store adds the missing ones. */
+export const KEYS_ADDED_COLUMNS = ['workflow_id', 'run_id'] as const;
+
+/** Indexes created after the added columns exist. */
+export const KEYS_INDEXES = ['CREATE INDEX IF NOT EXISTS steadfast_idempotency_created_at ON steadfast_idempotency (created_at)'];

@@ -1,4 +1,4 @@
-import { IdempotencyKeyReusedError, type OnceResult, type StoreTx } from './types';
+import { IdempotencyKeyReusedError, type KeyOwner, type OnceResult, type StoreTx } from './types';
 import { requestHash } from './keys';
 
 /**
@@ -11,6 +11,7 @@ export async function applyOnce<T>(
   key: string,
   request: unknown,
   effect: (tx: StoreTx) => Promise<T>,
+  owner?: KeyOwner,
 ): Promise<OnceResult<T>> {
   const hash = requestHash(request);
   const row = await tx.get<{ request_hash: string; response: string }>(
@@ -22,11 +23,9 @@ export async function applyOnce<T>(
     return { value: JSON.parse(row.response) as T, replayed: true };
   }
   const value = await effect(tx);
-  await tx.run('INSERT INTO steadfast_idempotency (key, request_hash, response, created_at) VALUES (?, ?, ?, ?)', [
-    key,
-    hash,
-    JSON.stringify(value ?? null),
-    new Date().toISOString(),
-  ]);
+  await tx.run(
+    'INSERT INTO steadfast_idempotency (key, request_hash, response, created_at, workflow_id, run_id) VALUES (?, ?, ?, ?, ?, ?)',
+    [key, hash, JSON.stringify(value ?? null), new Date().toISOString(), owner?.workflowId ?? null, owner?.runId ?? null],
+  );
   return { value, replayed: false };
 }

@@ -28,6 +28,14 @@ export interface OnceOptions {
    * the same advisory locks, in sorted order; SQLite serializes every writer anyway).
    */
   alsoLock?: string[];
+  /** The run that applies the key, recorded with it (for `steadfast store prune`). */
+  owner?: KeyOwner;
+}
+
+/** The workflow run an effect was applied for. */
+export interface KeyOwner {
+  workflowId: string;
+  runId: string;
 }
 
 export interface EffectStore extends StoreTx {

@@ -2,9 +2,10 @@
  * Commands that look at runs: list, faults, history. `list` and `faults` are visibility queries
  * (they ask the server's index, they read no history to select runs).
  */
-import fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { fetchDecodedHistory } from '../../codec';
+import { writePrivateFile } from '../../platform/private-files';
 import { UsageError } from '../cli-errors';
 import { findFaults, queryLiteral } from '../../client/faults';
 import { summarize, type RunSummary } from '../../client/runs';
@@ -66,7 +67,9 @@ export async function faults(
 
 /**
  * `steadfast history <id> [--run-id] [--out file.json]`: the run's history as JSON in the format
- * `temporal workflow show --output json` writes and `test/replay.test.ts` reads.
+ * `temporal workflow show --output json` writes and `test/replay.test.ts` reads. With codec keys
+ * configured its payloads and failure messages are decrypted, as `temporal workflow show
+ * --codec-endpoint` shows them; the file is readable by its owner only.
  */
 export async function history(
   client: Client,
@@ -75,11 +78,11 @@ export async function history(
 ): Promise<CommandOutput> {
   const handle = client.workflow.getHandle(workflowId, opts.runId);
   const runId = opts.runId ?? (await handle.describe()).runId;
-  const events = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const events = await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId));
   const text = JSON.stringify(JSON.parse(historyToJSON(events)), null, 2) + '\n';
   if (!opts.out) return { exitCode: 0, json: JSON.parse(text), text: text.trimEnd() };
   try {
-    fs.writeFileSync(opts.out, text);
+    writePrivateFile(opts.out, text);
   } catch (err) {
     throw new UsageError({
       code: 'unwritable-file',

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { workflowStartOptions } from '../../common/failover';
-import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../../common/fault-plan';
+import { checkFaultPlan, FAULT_KINDS, FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../../common/fault-plan';
 import { OperationError, UsageError } from '../cli-errors';
 import { readJson, readJsonAs, validate } from '../cli-input';
 import type { CliConnection } from '../connect';
 import { formatChain } from '../../client/failures';
+import { formatStuck, stuckWorkflowTask } from '../../client/faults';
 import { withProgress, type Progress } from '../progress';
 import { formatSummary, summarize, waitForOutcome, type RunOutcome } from '../../client/runs';
-import { faultPlanSchema } from '../../common/schemas';
 import { formatTrail, trailOf } from '../../client/trail';
 import { lookupHandler, lookupWorkflowType, workflowRegistry, type HandlerKind } from '../workflow-registry';
 import { ok, unsatisfied, type CommandOutput } from './output';
@@ -30,14 +30,32 @@ export interface StartOptions {
 export function prepareStart(workflowType: string, opts: StartOptions) {
   const spec = lookupWorkflowType(workflowType);
   const input = readJsonAs('--input', opts.input, spec.input, `the input of ${workflowType}`);
-  const faultPlan: FaultPlan | undefined = opts.faultPlan
-    ? readJsonAs('--fault-plan', opts.faultPlan, faultPlanSchema, 'a fault plan ({"<activity>": {"kind": "transient", "times": 2}})')
-    : undefined;
+  const faultPlan: FaultPlan | undefined = opts.faultPlan ? readFaultPlan(opts.faultPlan, spec.activities) : undefined;
   if (opts.id !== undefined && opts.id.trim() === '') {
     throw new UsageError({ message: '--id: expected a non-empty workflow id', field: '--id', expected: 'a non-empty workflow id' });
   }
-  const workflowId = opts.id ?? `${workflowType}-${randomUUID().slice(0, 8)}`;
+  // Full length: a default id must never collide with an earlier run's (a reused id is refused at start).
+  const workflowId = opts.id ?? `${workflowType}-${randomUUID()}`;
   return { spec, input, faultPlan, workflowId };
+}
+
+/** Reads `--fault-plan` and checks it against the type's activity names and the fault kinds. */
+function readFaultPlan(value: string, activities: readonly string[]): FaultPlan {
+  const plan = readJson('--fault-plan', value);
+  const problems = checkFaultPlan(plan, activities);
+  if (problems.length) {
+    throw new UsageError({
+      code: 'invalid-fault-plan',
+      message: `--fault-plan does not match a fault plan for this type:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      field: '--fault-plan',
+      expected: `activity names: ${activities.join(', ')}; kinds: ${FAULT_KINDS.join(', ')}`,
+      issues: problems.map((p) => {
+        const at = p.indexOf(': ');
+        return { field: `--fault-plan.${p.slice(0, at)}`, message: p.slice(at + 2) };
+      }),
+    });
+  }
+  return plan as FaultPlan;
 }
 
 /** Shows what a waiting run is doing: its pending activity and attempt, polled once a second. */
@@ -105,9 +123,14 @@ export async function status(conn: CliConnection, workflowId: string, runId?: st
     attempt: p.attempt ?? 1,
     ...(p.lastFailure?.message ? { lastFailure: p.lastFailure.message } : {}),
   }));
-  const trail = await trailOf(conn.client.workflow.getHandle(workflowId, run.runId));
+  const runHandle = conn.client.workflow.getHandle(workflowId, run.runId);
+  const trail = await trailOf(runHandle);
+  const stuck = stuckWorkflowTask(description, (await runHandle.fetchHistory()).events ?? []);
   const pendingText = pendingActivities.map((p) => `\npending       ${p.activityType}, attempt ${p.attempt}${p.lastFailure ? ` (last failure: ${p.lastFailure})` : ''}`).join('');
-  return ok({ ...run, pendingActivities, trail }, `${formatSummary(run)}${pendingText}\ntrail:\n${formatTrail(trail)}`);
+  return ok(
+    { ...run, ...(stuck ? { stuck } : {}), pendingActivities, trail },
+    `${formatSummary(run, stuck && formatStuck(stuck))}${pendingText}\ntrail:\n${formatTrail(trail)}`,
+  );
 }
 
 /** `steadfast result <id>`: waits for the run (unless --no-wait) and prints its result or failure. */

@@ -1,12 +1,15 @@
 /**
- * Long-running commands: `server` (the embedded dev server in the foreground), `worker` and
- * `demo`; and `bundle`, which builds the workflow bundle a worker can load instead of bundling at
- * its start. With `--json` they emit JSON Lines: one event per line (`ready`, `stopping`, `stopped`).
+ * Long-running commands: `server` (the embedded dev server in the foreground), `worker`, `demo`
+ * and `codec-server`; and `bundle`, which builds the workflow bundle a worker can load instead of
+ * bundling at its start. With `--json` they emit JSON Lines: one event per line (`ready`, `stopping`, `stopped`).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ConfigError, serverAddress, type SteadfastConfig } from '../../platform/config';
+import { ConfigError, isLoopbackAddress, serverAddress, STATE_DIR, type SteadfastConfig } from '../../platform/config';
+import { AesGcmCodec, CODEC_KEYS_FILE_VAR, CODEC_KEYS_VAR, startCodecServer } from '../../codec';
+import { touchPrivateFile, writePrivateFile } from '../../platform/private-files';
 import type * as RuntimeModule from '../../platform/runtime';
 import type * as ServersModule from '../../platform/servers';
 import type * as WorkerModule from '../../worker/run-worker';
@@ -99,7 +102,7 @@ export interface ServerOptions {
 export async function server(opts: ServerOptions, emit: Emit): Promise<CommandOutput> {
   await assertPortFree(opts.port, '--port');
   if (opts.ui) await assertPortFree(opts.uiPort, '--ui-port');
-  fs.mkdirSync(path.dirname(path.resolve(opts.db)), { recursive: true });
+  touchPrivateFile(path.resolve(opts.db));
   runtime().installRuntime('WARN');
   const { startDevServer } = servers();
   const stopped = nextShutdownSignal();
@@ -177,9 +180,108 @@ export async function demo(json: boolean): Promise<CommandOutput> {
   let exitCode: number;
   try {
     exitCode = await runDemo();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const field = /^([A-Z][A-Z0-9_]+)/.exec(err.message)?.[1] ?? 'environment';
+      throw new UsageError({ code: 'bad-setting', message: err.message, field, expected: 'a valid value (see README, Configuration)' }, { cause: err });
+    }
+    throw err;
   } finally {
     console.log = log;
   }
   const code = exitCode === 0 || exitCode === 1 || exitCode === 130 ? exitCode : 1;
   return { exitCode: code, json: { event: 'finished', exitCode: code }, text: '', compact: true };
+}
+
+/** Options of `codec-server`. */
+export interface CodecServerCommandOptions {
+  port: number;
+  host: string;
+  uiOrigin: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** Where `codec-server` keeps the token it generated, when STEADFAST_CODEC_SERVER_TOKEN is not set. */
+export const CODEC_SERVER_TOKEN_FILE = path.join(STATE_DIR, 'codec-server.token');
+
+/** The token from STEADFAST_CODEC_SERVER_TOKEN, or the one generated once into {@link CODEC_SERVER_TOKEN_FILE}. */
+function codecServerToken(env: NodeJS.ProcessEnv): { token: string; source: string } {
+  const fromEnv = env.STEADFAST_CODEC_SERVER_TOKEN?.trim();
+  if (fromEnv) {
+    if (fromEnv.length < 16) {
+      throw new UsageError({
+        code: 'bad-setting',
+        message: 'STEADFAST_CODEC_SERVER_TOKEN must be at least 16 characters (e.g. from "openssl rand -hex 32")',
+        field: 'STEADFAST_CODEC_SERVER_TOKEN',
+        expected: 'a random token of 16 characters or more',
+      });
+    }
+    return { token: fromEnv, source: 'STEADFAST_CODEC_SERVER_TOKEN' };
+  }
+  if (!fs.existsSync(CODEC_SERVER_TOKEN_FILE)) writePrivateFile(CODEC_SERVER_TOKEN_FILE, `${randomBytes(32).toString('hex')}\n`);
+  return { token: fs.readFileSync(CODEC_SERVER_TOKEN_FILE, 'utf8').trim(), source: CODEC_SERVER_TOKEN_FILE };
+}
+
+/**
+ * `steadfast codec-server`: decrypts and encrypts payloads for the Temporal Web UI and the
+ * `temporal` CLI with the configured codec keys, until SIGINT/SIGTERM. The token is never printed:
+ * the ready event names where it is.
+ */
+export async function codecServer(config: SteadfastConfig, opts: CodecServerCommandOptions, emit: Emit): Promise<CommandOutput> {
+  if (!config.codecKeys) {
+    throw new UsageError({
+      code: 'no-codec-keys',
+      message: `codec-server: no codec keys configured; set ${CODEC_KEYS_FILE_VAR} (or ${CODEC_KEYS_VAR})`,
+      field: CODEC_KEYS_FILE_VAR,
+      expected: 'a key file: {"current": "<id>", "keys": {"<id>": "<base64 of 32 bytes>"}}',
+    });
+  }
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+    throw new UsageError({ code: 'bad-option', message: '--tls-cert and --tls-key go together', field: opts.tlsCert ? '--tls-key' : '--tls-cert', expected: 'a PEM file' });
+  }
+  for (const origin of opts.uiOrigin) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new UsageError({ code: 'bad-option', message: `--ui-origin: "${origin}" is not an origin`, field: '--ui-origin', expected: 'scheme://host:port, e.g. http://127.0.0.1:8233' });
+    }
+  }
+  const { token, source } = codecServerToken(process.env);
+  if (!isLoopbackAddress(opts.host) && !opts.tlsCert) {
+    console.warn(`warning: codec-server on ${opts.host} without --tls-cert/--tls-key: tokens and decrypted payloads cross the network in clear text`);
+  }
+  const stopped = nextShutdownSignal();
+  let server;
+  try {
+    server = await startCodecServer({
+      codec: new AesGcmCodec(config.codecKeys),
+      tokens: [token],
+      uiOrigins: opts.uiOrigin,
+      host: opts.host,
+      port: opts.port,
+      tls: opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+      log: (line) => console.error(line),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new OperationError({ code: 'port-in-use', message: `--port ${opts.port}: cannot listen on ${opts.host}:${opts.port} (${code})`, field: '--port', expected: 'a free TCP port' });
+    }
+    throw err;
+  }
+  try {
+    const ready = { event: 'ready', url: server.url, uiOrigins: opts.uiOrigin, currentKey: config.codecKeys.current, keyIds: config.codecKeys.ids, tokenFrom: source };
+    emit(
+      ready,
+      `codec server on ${server.url} (keys ${ready.keyIds.join(', ')}; new payloads use ${ready.currentKey})\n` +
+        `token: from ${source}\n` +
+        `temporal CLI: temporal workflow show -w <id> --codec-endpoint ${server.url} --codec-auth "Bearer $(cat <token file>)"\n` +
+        `Web UI (origins ${opts.uiOrigin.join(', ') || 'none'}): --ui-codec-endpoint ${server.url}/<token>, or "pass the user access token" over HTTPS\n` +
+        'Ctrl-C stops it.',
+    );
+    const signal = await stopped;
+    emit({ event: 'stopping', signal }, `${signal}: stopping the codec server…`);
+  } finally {
+    await server.close();
+  }
+  return { ...ok({ event: 'stopped' }, 'codec server stopped'), compact: true };
 }

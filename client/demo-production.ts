@@ -1,0 +1,93 @@
+/**
+ * The production scenario of the demo: a batch runs on two worker processes of its own; the one
+ * working through a stage is SIGKILLed once the stage has a checkpoint, and the other resumes the
+ * stage from that checkpoint (not from unit 0) after the heartbeat timeout.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { StageCheckpoint } from '../activities/production';
+import type { EffectStore } from 'steadfast/activity';
+import { workflowStartOptions } from 'steadfast/client';
+import { workflowBundle } from 'steadfast/worker';
+import project from '../steadfast.config';
+import { productionBatch } from '../workflows';
+// Worker processes to kill and restart: test/ has them (the SDK's testing entry does not export
+// them yet). Loaded when needed: that module reads the project config, which imports this demo.
+import type { WorkerProcess } from '../test/worker-process';
+import type { DemoScenario } from './demo';
+
+const UNITS = 40;
+const KILL_AT_UNITS = 15;
+
+/** The production scenario; it owns its worker processes (see {@link DemoScenario.prepare}). */
+export function productionScenario(): DemoScenario {
+  let workers: WorkerProcess[] = [];
+  let taskQueue = '';
+  let scratch: string | undefined;
+  let killed: { identity: string; pid: number; unitsDone: number } | undefined;
+
+  return {
+    title:
+      `Production batch on two worker processes: the one running a stage is killed (SIGKILL) at a checkpoint of ` +
+      `≥ ${KILL_AT_UNITS}/${UNITS} units; the other resumes the stage from that checkpoint`,
+
+    async prepare({ temporal, storeUrl, baseTaskQueue, runTag }) {
+      if (storeUrl.includes(':memory:')) throw new Error('the production scenario needs a store the worker processes can share (STEADFAST_STORE)');
+      taskQueue = `${baseTaskQueue}-line-${runTag}`;
+      scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-demo-'));
+      const bundlePath = path.join(scratch, 'workflow-bundle.js');
+      // The bundle this process already built for its own worker: the processes skip bundling.
+      fs.writeFileSync(bundlePath, (await workflowBundle({ workflowsPath: project.workflowsPath, bundlerOptions: project.bundlerOptions })).code);
+      const { spawnWorker } = await import('../test/worker-process');
+      workers = [1, 2].map((n) =>
+        spawnWorker({ address: temporal.address, namespace: temporal.namespace, taskQueue, storeUrl, identity: `demo-line-worker-${n}-${runTag}`, bundlePath }),
+      );
+      await Promise.all(workers.map((w) => w.ready));
+    },
+
+    start: (temporal, _taskQueue, runTag) =>
+      temporal.client.workflow.start(productionBatch, {
+        taskQueue,
+        workflowId: `production-line-${runTag}`,
+        args: [{ lineId: `line-${runTag}`, product: 'gearbox', batches: 1, unitsPerBatch: UNITS, stages: ['machining', 'assembly'], unitMs: 50, chunkUnits: 5 }],
+        ...workflowStartOptions(),
+      }),
+
+    async whileRunning(handle: WorkflowHandle) {
+      for (let i = 0; i < 600 && !killed; i++) {
+        const activity = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'runStage');
+        const details = activity?.heartbeatDetails?.payloads?.[0];
+        const checkpoint = details ? defaultPayloadConverter.fromPayload<StageCheckpoint>(details) : undefined;
+        const victim = workers.find((w) => w.identity === activity?.lastWorkerIdentity);
+        if (checkpoint && checkpoint.unitsDone >= KILL_AT_UNITS && victim) {
+          victim.kill('SIGKILL');
+          await victim.exited;
+          killed = { identity: victim.identity, pid: victim.child.pid!, unitsDone: checkpoint.unitsDone };
+          console.log(`  killed ${victim.identity} (pid ${killed.pid}, SIGKILL) with the stage checkpointed at unit ${checkpoint.unitsDone}`);
+        } else {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    },
+
+    async after(store: EffectStore, _runTag: string, handle: WorkflowHandle) {
+      const attempts = await store.all<{ attempt: number; units_from: number; units_to: number }>(
+        'SELECT attempt, units_from, units_to FROM production_stage_progress WHERE stage_key = ? ORDER BY attempt',
+        [`${handle.workflowId}/batch-1/stage-machining`],
+      );
+      return (
+        `stage machining: ` +
+        attempts.map((a) => `attempt ${a.attempt} units ${a.units_from}→${a.units_to}`).join(', ') +
+        (attempts.length > 1 ? ` (resumed at unit ${attempts.at(-1)!.units_from}, the checkpoint, not at 0)` : '')
+      );
+    },
+
+    async dispose() {
+      if (workers.length) await (await import('../test/worker-process')).killAllWorkers();
+      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
