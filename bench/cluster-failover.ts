@@ -43,7 +43,7 @@ import {
 } from '../src/cluster';
 import { workflowStartOptions } from '../src/common/failover';
 import type { ProductionBatchInput } from '../workflows/production-batch';
-import { uniqueId, waitUntil } from '../test/helpers';
+import { uniqueId, waitUntil } from 'steadfast/testing';
 
 /** Open runs kept going during the benchmark. */
 const OPEN_RUNS = 9;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { EffectStore } from 'steadfast/activity';
 import type { TemporalHandle } from 'steadfast/testing';
-import { workflowStartOptions, FAULT_PLAN_MEMO_KEY, type FaultPlan } from 'steadfast/client';
+import { workflowStartOptions, FAULT_PLAN_MEMO_KEY, runKeyOf, runKeyPrefix, runKeysOf, type FaultPlan } from 'steadfast/client';
 import { carePathway } from '../workflows';
 import { signOffSignal, type CarePathwayInput } from '../workflows/care-pathway';
 import type { DemoScenario } from './demo';
@@ -29,12 +29,13 @@ function startCare(temporal: TemporalHandle, taskQueue: string, input: CarePathw
 
 /** What the care systems hold for the run: its events, and which were cancelled. */
 async function careState(store: EffectStore, _runTag: string, handle: WorkflowHandle): Promise<string> {
+  const prefix = runKeyPrefix(await runKeysOf(handle));
   const rows = await store.all<{ key: string; kind: string; cancelled: string | null }>(
     `SELECT e.key, e.kind, c.key AS cancelled FROM care_events e LEFT JOIN care_cancellations c ON c.key = e.key
      WHERE e.key LIKE ? ORDER BY e.created_at, e.key`,
-    [`${handle.workflowId}/%`],
+    [`${prefix}%`],
   );
-  return `care systems: ${rows.map((r) => `${r.key.slice(handle.workflowId.length + 1)}${r.cancelled ? ' (cancelled)' : ''}`).join(', ')}`;
+  return `care systems: ${rows.map((r) => `${r.key.slice(prefix.length)}${r.cancelled ? ' (cancelled)' : ''}`).join(', ')}`;
 }
 
 /** Care scenarios for `client/demo.ts`. */
@@ -58,7 +59,7 @@ export const careScenarios: DemoScenario[] = [
         escalateEvery: '10 seconds',
       }),
     async whileRunning(handle, store) {
-      const page = `${handle.workflowId}/page-on-call/1`;
+      const page = runKeyOf(await runKeysOf(handle), 'page-on-call/1');
       for (let i = 0; i < 300 && !(await store.get('SELECT key FROM care_events WHERE key = ?', [page])); i++) {
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -10,13 +10,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { StageCheckpoint } from '../activities/production';
 import type { EffectStore } from 'steadfast/activity';
-import { workflowStartOptions } from 'steadfast/client';
+import { runKeyOf, runKeysOf, workflowStartOptions } from 'steadfast/client';
+import { WorkerProcess } from 'steadfast/testing';
 import { workflowBundle } from 'steadfast/worker';
 import project from '../steadfast.config';
 import { productionBatch } from '../workflows';
-// Worker processes to kill and restart: test/ has them (the SDK's testing entry does not export
-// them yet). Loaded when needed: that module reads the project config, which imports this demo.
-import type { WorkerProcess } from '../test/worker-process';
 import type { DemoScenario } from './demo';
 
 const UNITS = 40;
@@ -41,9 +39,17 @@ export function productionScenario(): DemoScenario {
       const bundlePath = path.join(scratch, 'workflow-bundle.js');
       // The bundle this process already built for its own worker: the processes skip bundling.
       fs.writeFileSync(bundlePath, (await workflowBundle({ workflowsPath: project.workflowsPath, bundlerOptions: project.bundlerOptions })).code);
-      const { spawnWorker } = await import('../test/worker-process');
+      // `steadfast worker` processes of this project, with the bundle prebuilt.
       workers = [1, 2].map((n) =>
-        spawnWorker({ address: temporal.address, namespace: temporal.namespace, taskQueue, storeUrl, identity: `demo-line-worker-${n}-${runTag}`, bundlePath }),
+        WorkerProcess.start({
+          temporal,
+          taskQueue,
+          storeUrl,
+          identity: `demo-line-worker-${n}-${runTag}`,
+          bundlePath,
+          faultInjection: false,
+          readyTimeoutMs: 300_000,
+        }),
       );
       await Promise.all(workers.map((w) => w.ready));
     },
@@ -65,7 +71,7 @@ export function productionScenario(): DemoScenario {
         if (checkpoint && checkpoint.unitsDone >= KILL_AT_UNITS && victim) {
           victim.kill('SIGKILL');
           await victim.exited;
-          killed = { identity: victim.identity, pid: victim.child.pid!, unitsDone: checkpoint.unitsDone };
+          killed = { identity: victim.identity, pid: victim.pid, unitsDone: checkpoint.unitsDone };
           console.log(`  killed ${victim.identity} (pid ${killed.pid}, SIGKILL) with the stage checkpointed at unit ${checkpoint.unitsDone}`);
         } else {
           await new Promise((r) => setTimeout(r, 50));
@@ -76,7 +82,7 @@ export function productionScenario(): DemoScenario {
     async after(store: EffectStore, _runTag: string, handle: WorkflowHandle) {
       const attempts = await store.all<{ attempt: number; units_from: number; units_to: number }>(
         'SELECT attempt, units_from, units_to FROM production_stage_progress WHERE stage_key = ? ORDER BY attempt',
-        [`${handle.workflowId}/batch-1/stage-machining`],
+        [runKeyOf(await runKeysOf(handle), 'batch-1/stage-machining')],
       );
       return (
         `stage machining: ` +
@@ -86,7 +92,10 @@ export function productionScenario(): DemoScenario {
     },
 
     async dispose() {
-      if (workers.length) await (await import('../test/worker-process')).killAllWorkers();
+      await Promise.all(workers.map(async (w) => {
+        w.kill('SIGKILL');
+        await w.exited;
+      }));
       if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
     },
   };
