@@ -39,7 +39,7 @@ describe('steadfast CLI offline: fault plans checked against the type, schemas',
     assert.equal(s.input.additionalProperties, false);
     assert.deepEqual(s.input.required, ['patientId', 'ward', 'followUpAfter']);
     assert.match(s.input.properties.followUpAfter.description, /ms-style duration/);
-    assert.deepEqual(Object.keys(s.signals), ['signOff']);
+    assert.deepEqual(Object.keys(s.signals), ['signOff', 'withdraw']);
     assert.equal(s.queries.state, null);
     assert.equal(s.updates.addNote.additionalProperties, false);
     assert.deepEqual(s.activities, ['admitPatient', 'scheduleFollowUp']);
