@@ -21,7 +21,7 @@ import {
   withdrawSignal,
   type CarePathwayInput,
 } from '../workflows/care-pathway';
-import { historyEvents, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, keyStep, keysLike, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 const DAY_S = 86_400;
 
@@ -89,10 +89,10 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
     const rows = await store.all<{ key: string; kind: string; cancelled: string | null }>(
       `SELECT e.key, e.kind, c.compensation_key AS cancelled FROM care_events e
        LEFT JOIN care_cancellations c ON c.key = e.key WHERE e.key LIKE ? ORDER BY e.created_at, e.key`,
-      [`${workflowId}/%`],
+      [keysLike(workflowId)],
     );
     return rows.map((r) => ({
-      step: r.key.slice(workflowId.length + 1),
+      step: keyStep(r.key),
       kind: r.kind,
       cancelled: r.cancelled !== null,
     }));
@@ -127,7 +127,7 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
     const { result, error, handle, workflowId } = await withRun(input(), async (h) => {
       // Past the 2-day deadline, not past the day the escalation waits: one page, then the sign-off.
       await afterTimers(h, 1, '49 hours');
-      await waitUntil(() => store.get('SELECT key FROM care_events WHERE key = ?', [`${h.workflowId}/page-on-call/1`]), {
+      await waitUntil(async () => store.get('SELECT key FROM care_events WHERE key = ?', [await keyOf(h, 'page-on-call/1')]), {
         what: 'the first page',
       });
       await h.signal(signOffSignal, { clinician: 'dr-late' });
@@ -168,7 +168,7 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
       input({ followUpAfter: '21 days', remindEvery: '7 days' }),
       async (h) => {
         await afterTimers(h, 1, '7 days');
-        await waitUntil(() => store.get('SELECT key FROM care_events WHERE key = ?', [`${h.workflowId}/reminder/1`]), {
+        await waitUntil(async () => store.get('SELECT key FROM care_events WHERE key = ?', [await keyOf(h, 'reminder/1')]), {
           what: 'the first reminder',
         });
         await h.signal(withdrawSignal, { by: 'patient', reason: 'moved away' });
@@ -185,10 +185,10 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
     // The compensations ran in reverse order of the bookings, each undoing a landed effect.
     const undone = await store.all<{ key: string; compensation_key: string; outcome: string }>(
       'SELECT key, compensation_key, outcome FROM steadfast_compensations WHERE key LIKE ? ORDER BY created_at',
-      [`${workflowId}/%`],
+      [keysLike(workflowId)],
     );
     assert.deepEqual(
-      undone.map((u) => [u.key.slice(workflowId.length + 1), u.compensation_key.slice(workflowId.length + 1), u.outcome]),
+      undone.map((u) => [keyStep(u.key), keyStep(u.compensation_key), u.outcome]),
       [
         ['follow-up', 'cancel-follow-up', 'undone'],
         ['admit', 'cancel-admission', 'undone'],
@@ -210,11 +210,11 @@ describe('carePathway escalations, withdrawal and reminders (time-skipping serve
     assert.equal(result?.reminders, 3);
     const reminders = await store.all<{ key: string; detail: string }>(
       "SELECT key, detail FROM care_events WHERE key LIKE ? AND kind = 'reminder' ORDER BY key",
-      [`${workflowId}/%`],
+      [keysLike(workflowId)],
     );
     assert.deepEqual(
       reminders.map((r) => [r.key, JSON.parse(r.detail).reminder]),
-      [1, 2, 3].map((n) => [`${workflowId}/reminder/${n}`, n]),
+      await Promise.all([1, 2, 3].map(async (n) => [await keyOf(handle, `reminder/${n}`), n])),
     );
     assert.ok(reminders.every((r) => JSON.parse(r.detail).appointmentId === result?.appointmentId));
     const timers = (await historyEvents(handle))

@@ -99,7 +99,12 @@ export const carePathwayInputSchema = z
     followUpAfter: duration,
     signOffWithin: duration.optional(),
     escalateEvery: duration.optional(),
-    maxEscalations: z.number().int().min(0).max(10, { message: 'expected an integer from 0 to 10' }).optional(),
+    maxEscalations: z
+      .number()
+      .int('expected an integer from 0 to 10')
+      .min(0, 'expected an integer from 0 to 10')
+      .max(10, 'expected an integer from 0 to 10')
+      .optional(),
     remindEvery: duration.optional(),
   })
   .strict();
