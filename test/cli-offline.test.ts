@@ -42,7 +42,7 @@ describe('steadfast CLI offline: fault plans checked against the type, schemas',
     assert.deepEqual(Object.keys(s.signals), ['signOff', 'withdraw']);
     assert.equal(s.queries.state, null);
     assert.equal(s.updates.addNote.additionalProperties, false);
-    assert.deepEqual(s.activities, ['admitPatient', 'scheduleFollowUp']);
+    assert.deepEqual(s.activities, ['admitPatient', 'scheduleFollowUp', 'pageOnCall', 'sendFollowUpReminder', 'cancelAdmission', 'cancelFollowUp']);
     const money = JSON.parse((await runCli(['schema', 'moneyTransfer', '--json'], env)).stdout) as Json;
     assert.equal(money.input.properties.amount.description, 'in cents');
     const unknown = await runCli(['schema', 'noSuchType', '--json'], env);
