@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { ConfigError, isLoopbackAddress, serverAddress, STATE_DIR, type SteadfastConfig } from '../../platform/config';
 import { AesGcmCodec, CODEC_KEYS_FILE_VAR, CODEC_KEYS_VAR, startCodecServer } from '../../codec';
-import { touchPrivateFile, writePrivateFile } from '../../platform/private-files';
+import { makePrivateDir, writePrivateFile } from '../../platform/private-files';
 import type * as RuntimeModule from '../../platform/runtime';
 import type * as ServersModule from '../../platform/servers';
 import type * as WorkerModule from '../../worker/run-worker';
@@ -102,11 +102,16 @@ export interface ServerOptions {
 export async function server(opts: ServerOptions, emit: Emit): Promise<CommandOutput> {
   await assertPortFree(opts.port, '--port');
   if (opts.ui) await assertPortFree(opts.uiPort, '--ui-port');
-  touchPrivateFile(path.resolve(opts.db));
+  // The server creates its schema only in a database file that does not exist yet: an empty file
+  // made beforehand would leave it without tables. Its folder is private from the start; the file
+  // (and SQLite's journal files) are made private once the server has created them.
+  const db = path.resolve(opts.db);
+  makePrivateDir(path.dirname(db));
   runtime().installRuntime('WARN');
   const { startDevServer } = servers();
   const stopped = nextShutdownSignal();
-  const handle = await startDevServer({ port: opts.port, ui: opts.ui, uiPort: opts.uiPort, dbFilename: path.resolve(opts.db), logLevel: 'warn' });
+  const handle = await startDevServer({ port: opts.port, ui: opts.ui, uiPort: opts.uiPort, dbFilename: db, logLevel: 'warn' });
+  for (const file of [db, `${db}-wal`, `${db}-shm`, `${db}-journal`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
   try {
     const ready = {
       event: 'ready',
