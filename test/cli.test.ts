@@ -24,7 +24,7 @@ import { REFERENCE_WORKFLOWS, referenceBundle, referenceWorker } from './referen
 import { carePathway } from '../workflows';
 import { BUG_TYPE } from './fixtures/buggy-workflows';
 import { parseJson, runCli, type CliResult } from './cli-process';
-import { historyEvents, keyStep, keysLike, tempSqliteStore, uniqueId, waitUntil } from './helpers';
+import { historyEvents, keyOf, keyStep, keysLike, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
 const { EventType } = proto.api.enums.v1;
 
@@ -219,8 +219,8 @@ describe('steadfast CLI', function () {
 
       const rows = await careRows(retriedId);
       assert.deepEqual(rows.map((row) => [row.key, row.kind, row.ref]), [
-        [`${retriedId}/admit`, 'admission', r.json.result.admissionId],
-        [`${retriedId}/follow-up`, 'follow-up', r.json.result.appointmentId],
+        [await keyOf(temporal.client.workflow.getHandle(retriedId), 'admit'), 'admission', r.json.result.admissionId],
+        [await keyOf(temporal.client.workflow.getHandle(retriedId), 'follow-up'), 'follow-up', r.json.result.appointmentId],
       ]);
     });
 
