@@ -243,6 +243,9 @@ export class CrashMatrix {
 
     const record: RunRecord = {
       workflowId,
+      // The run chain its keys belong to (see steadfast/workflow's stepKey).
+      namespace: handle.client.options.namespace,
+      firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
       workflowType: cell.type,
       plan: cell.plan,
       args: draw.args,
