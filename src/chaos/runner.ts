@@ -410,7 +410,7 @@ export async function recordOfRun(
   run: DrawnRun,
   handle: WorkflowHandle,
   events: readonly temporal.api.history.v1.IHistoryEvent[],
-  namespace?: string,
+  namespace: string = handle.client.options.namespace,
 ): Promise<RunRecord> {
   const d = await handle.describe();
   const closing = events[events.length - 1];
