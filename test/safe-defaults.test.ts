@@ -14,7 +14,7 @@ import { ConfigError, isLoopbackAddress, loadConfig, loadWorkerProcessConfig, pl
 import { PROJECT_ROOT } from '../src/platform/config';
 import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { carePathway } from '../workflows';
-import { tempSqliteStore, uniqueId } from './helpers';
+import { keysLike, tempSqliteStore, uniqueId } from './helpers';
 import { referenceWorker } from './reference-worker';
 import { pgTestUrl, storeBackends } from './stores';
 
@@ -58,7 +58,7 @@ describe('safe defaults', function () {
             ['scheduleFollowUp', 'completed', 1],
           ],
         );
-        const admissions = await store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ?', [`${handle.workflowId}/%`]);
+        const admissions = await store.all<{ key: string }>('SELECT key FROM steadfast_idempotency WHERE key LIKE ?', [keysLike(handle.workflowId)]);
         assert.equal(admissions.length, 2, 'both effects committed');
       } finally {
         await cleanup();

@@ -17,7 +17,7 @@ import { FAULT_PLAN_MEMO_KEY, type FaultPlan } from '../src/common/fault-plan';
 import { OrderStep } from '../contracts/finance-steps';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { carePathway, moneyTransfer, orderFulfillment, productionBatch } from '../workflows';
-import { keysLike, waitUntil } from './helpers';
+import { keyOf, keysLike, waitUntil } from './helpers';
 import { productionLine } from './production-store';
 
 export interface Scenario {
@@ -186,7 +186,7 @@ export const scenarios: Scenario[] = [
     whileRunning: async (handle, store, temporal) => {
       await untilTimerStarted(handle);
       await temporal.env!.sleep('49 hours');
-      await waitUntil(() => store.get('SELECT key FROM care_events WHERE key = ?', [`${handle.workflowId}/page-on-call/1`]), {
+      await waitUntil(async () => store.get('SELECT key FROM care_events WHERE key = ?', [await keyOf(handle, 'page-on-call/1')]), {
         what: 'the first page',
       });
       await handle.signal(signOffSignal, { clinician: 'dr-late' });
