@@ -370,7 +370,10 @@ describe('steadfast CLI', function () {
         { what: 'the troubled runs in the visibility index' },
       );
       assert.equal(r.code, 0);
-      assert.match(r.json.query, /^\(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR SteadfastFaults > 0 OR SteadfastCompensated = true\) AND StartTime >= '/);
+      assert.match(
+        r.json.query,
+        /^\(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR SteadfastFaults > 0 OR SteadfastCompensated = true OR \(ExecutionStatus = 'Running' AND TemporalReportedProblems IS NOT NULL\)\) AND StartTime >= '/,
+      );
       const byId = new Map<string, Json>(r.json.runs.map((run: Json) => [run.workflowId, run]));
 
       const retried = byId.get(retriedId)!;
