@@ -66,7 +66,8 @@ describe('steadfast store prune', function () {
           workflowId: uniqueId('care'),
           args: [{ patientId: uniqueId('patient'), ward: 'cardiology', followUpAfter: '1 hour' }],
         });
-        await waitUntil(async () => (await keysOf(open.workflowId)) === 1, { what: 'the admission key' });
+        // Admitted and the follow-up booked; the run then waits an hour for the appointment.
+        await waitUntil(async () => (await keysOf(open.workflowId)) === 2, { what: 'the admission and follow-up keys' });
         assert.equal(await keysOf(closed.workflowId), 2, 'withdraw and deposit');
         const seedKeys = (await temp.store.all('SELECT key FROM steadfast_idempotency WHERE workflow_id IS NULL')).length;
         assert.ok(seedKeys > 0, 'seeding recorded keys without a run');
@@ -82,7 +83,7 @@ describe('steadfast store prune', function () {
         const report = parseJson<{ removed: number; keptOpen: number; keptUnowned: number }>(r);
         assert.ok(report.removed >= 2, JSON.stringify(report));
         assert.equal(await keysOf(closed.workflowId), 0, 'the closed run’s keys are gone');
-        assert.equal(await keysOf(open.workflowId), 1, 'the open run keeps its key');
+        assert.equal(await keysOf(open.workflowId), 2, 'the open run keeps its keys');
         assert.equal((await temp.store.all('SELECT key FROM steadfast_idempotency WHERE workflow_id IS NULL')).length, seedKeys, 'seeding keeps its keys');
         // The closed run's effects outlive their keys on purpose; verifyStore knows the cutoff.
         const report2 = await verifyStore(temp.store, { runs: [await runRecordOf(closed)] });
