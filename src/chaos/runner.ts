@@ -263,34 +263,12 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       for (const e of chain.flatMap((r) => r.events)) {
         if (e.workflowTaskCompletedEventAttributes || e.activityTaskCompletedEventAttributes) progress.push(optionalTsToMs(e.eventTime) ?? 0);
       }
-      const closing = events[events.length - 1];
-      const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
-      const result = closing?.workflowExecutionCompletedEventAttributes
-        ? await run.handle!.result().catch(() => undefined)
-        : undefined;
-      const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
-      const outcomeCorrect =
-        run.expected.status === 'completed'
-          ? status === 'completed'
-          : status === 'failed' && failureType === run.expected.failureType;
-      // A saga that could not undo a step says which compensations failed (verifyStore needs them).
-      const failedCompensations = status === 'failed' ? (await runRecordOf(run.handle!)).failedCompensations : undefined;
+      // How the run ended is read from its last run; the chain adds when it started and its runs.
+      const record = await recordOfRun(run, run.handle!, events, namespace);
+      const { outcomeCorrect } = record;
       records.push({
-        workflowId: run.workflowId,
-        namespace,
-        firstExecutionRunId: d.raw.workflowExecutionInfo?.firstRunId || d.runId,
-        workflowType: run.type.name,
-        plan: run.plan,
-        args: run.args,
-        world: run.world,
-        expected: run.expected,
-        status,
-        failureType,
-        failedCompensations,
-        result,
-        startedAt: optionalTsToMs(chain[0]?.events[0]?.eventTime) ?? d.startTime.getTime(),
-        closedAt: d.closeTime?.getTime(),
-        outcomeCorrect,
+        ...record,
+        startedAt: optionalTsToMs(chain[0]?.events[0]?.eventTime) ?? record.startedAt,
         runs: chain.map((r) => ({ runId: r.runId, status: r.status })),
       });
       if (cluster) {
