@@ -11,10 +11,14 @@
  *     ──► the first task handled on a survivor for a run on those shards  (kill → first task)
  *     ──► each hit run's first handled task after the kill  (T_RT of that run)
  *     ──► restart the node, wait until it owns shards again (rejoin)
+ *     ──► and until the owners are those of the first round again (its full share back)
  *
  * "Settled": every shard has a running owner and the owner map has not changed for
- * {@link SETTLED_MS}, so that a kill never lands while a rejoined node is still taking its share back
- * (a shard in transit would count as the victim's and move without it).
+ * {@link SETTLED_MS}. The first round's settled owners are the ring's assignment with every node up
+ * (the same addresses hash the same way); later rounds wait until the owners are those again, so
+ * that a kill never lands while a rejoined node is still taking its share back (a shard in transit
+ * would count as the victim's and move without it). A restarted node owns its first shard within
+ * seconds but may get the rest only at a later rebalance.
  *
  * "Handled" is a task completed in the run's history (`WorkflowTaskCompleted`,
  * `ActivityTaskCompleted`), whose time the history service stamps. Prints p50 / p95 / max and writes
@@ -87,6 +91,8 @@ interface Round {
   runsHit: number;
   /** Restart → the node owns shards again. */
   rejoinMs?: number;
+  /** Restart → every shard is with its owner of the first round again (the node has its full share back). */
+  fullShareMs?: number;
 }
 
 function parseArgs(argv: string[]) {
@@ -182,12 +188,16 @@ async function main(): Promise<void> {
     }
   })();
 
+  /** The owners with every node up, from the first round. */
+  let fullRing: string | undefined;
+  const ownersKey = (owners: Map<number, number | undefined>) => JSON.stringify([...owners].sort((a, b) => a[0] - b[0]));
   try {
     await Promise.all([pool.start(240_000), pool.start(240_000)]);
     for (let i = 0; i < opts.kills && Date.now() < deadline; i++) {
       await waitUntil(() => open.size >= OPEN_RUNS, { timeoutMs: 60_000, what: 'the open runs' });
       // Settling also gives every open run time to be under way, so that the kill lands mid-run.
       const owners = await settledOwners(cluster);
+      fullRing ??= ownersKey(owners);
       const candidates = cluster.nodes.filter((n) => [...owners.values()].includes(n.index) && isOurProcess(n.pid, n.configFile));
       const victim = candidates[i % candidates.length];
       const runsNow = [...open];
@@ -233,10 +243,20 @@ async function main(): Promise<void> {
         what: `node${kill.node} to own shards again`,
       });
       round.rejoinMs = Date.now() - restartAt;
+      const ring = fullRing;
+      await waitUntil(async () => ownersKey(await shardOwners(cluster)) === ring, {
+        timeoutMs: 180_000,
+        intervalMs: 250,
+        what: 'the shard owners of the first round',
+      }).then(
+        () => void (round.fullShareMs = Date.now() - restartAt),
+        (err: Error) => console.log(`  (${err.message}; going on with the owners as they are)`),
+      );
       rounds.push(round);
       console.log(
         `kill ${i + 1}: node${round.node} (shards ${round.shards.join(',')}): takeover ${ms(round.shardTakeoverMs ?? null)}, ` +
-          `first task ${ms(round.firstTaskMs ?? null)}, ${round.runsHit} run(s) hit, rejoined ${ms(round.rejoinMs ?? null)} after restart`,
+          `first task ${ms(round.firstTaskMs ?? null)}, ${round.runsHit} run(s) hit, ` +
+          `rejoined ${ms(round.rejoinMs ?? null)} after restart, full share back after ${ms(round.fullShareMs ?? null)}`,
       );
     }
     printFigures(rounds, cluster, outcomes);
@@ -266,12 +286,14 @@ function printFigures(rounds: Round[], cluster: ClusterState, outcomes: { comple
     firstTaskOnSurvivor: distribution(rounds.flatMap((r) => (r.firstTaskMs === undefined ? [] : [r.firstTaskMs]))),
     runRecovery: distribution(rounds.flatMap((r) => r.runRecoveryMs)),
     rejoin: distribution(rounds.flatMap((r) => (r.rejoinMs === undefined ? [] : [r.rejoinMs]))),
+    fullShare: distribution(rounds.flatMap((r) => (r.fullShareMs === undefined ? [] : [r.fullShareMs]))),
   };
   console.log(`\ncluster failover over ${rounds.length} node kills (3 nodes, ${cluster.numHistoryShards} shards, SIGKILL):`);
   console.log(`  shard takeover (kill → survivors own its shards)   ${fmt(figures.shardTakeover)}`);
   console.log(`  kill → first task handled on a survivor            ${fmt(figures.firstTaskOnSurvivor)}`);
   console.log(`  T_RT of the runs hit (kill → run's next task)      ${fmt(figures.runRecovery)}`);
   console.log(`  rejoin (restart → owns shards again)               ${fmt(figures.rejoin)}`);
+  console.log(`  full share back (restart → first round's owners)   ${fmt(figures.fullShare)}`);
   console.log(`  runs that ended during the benchmark: ${outcomes.completed} completed, ${outcomes.failed} did not`);
   const outDir = path.join(STATE_DIR, 'bench');
   fs.mkdirSync(outDir, { recursive: true });
