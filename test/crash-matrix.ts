@@ -302,6 +302,9 @@ export function formatMatrix(results: readonly CellResult[]): string {
 
 async function main(): Promise<number> {
   installRuntime('ERROR');
+  // The matrix's workers arm crash points, a test hook that production workers refuse unless fault
+  // injection is on (mocha's test/setup.ts turns it on for the bounded test; this command does it here).
+  process.env.STEADFAST_FAULT_INJECTION = '1';
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const onlyAt = args.indexOf('--only');
