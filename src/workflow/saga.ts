@@ -132,7 +132,7 @@ function summarize(err: unknown): FailureSummary {
  * A saga for one workflow run. Register each step's compensation with {@link step} as you run the
  * step, and wrap the steps in {@link run}.
  *
- * @typeParam A the activity interface the compensations come from (`Activities`).
+ * @typeParam A - the activity interface the compensations come from (`Activities`).
  *
  * @example
  * const { reserveInventory, chargePayment } = proxyActivities<Activities>(serviceCall);
