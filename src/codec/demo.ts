@@ -31,7 +31,9 @@ export const DEMO_CODEC_SERVER_TOKEN_FILE = path.join(STATE_DIR, 'demo-codec-ser
 
 /** The demo's key ring, and the file that holds it (a key file in the `STEADFAST_CODEC_KEYS_FILE` format). */
 export interface DemoCodecKeys {
+  /** The key ring: the demo key, current. */
   keys: CodecKeyRing;
+  /** The key file it was read from (give it to the demo's worker processes as `STEADFAST_CODEC_KEYS_FILE`). */
   file: string;
   /** True when this call generated the key (the first demo). */
   created: boolean;
