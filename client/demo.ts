@@ -129,11 +129,10 @@ async function stayUp(
       (encryption.demoKeyFile ? ` (the demo key in ${encryption.demoKeyFile}: never use it for real data).` : ` (${encryption.keys.source}).`) +
       (ui
         ? `\n  Web UI:       ${ui}` +
-          `\n                it decodes through the codec server ${codec.url} (preset with --ui-codec-endpoint; the token is in its path).` +
-          `\n                To see the payloads as the server stores them, open the codec settings (the glasses icon) and` +
-          `\n                choose your browser setting with no endpoint; each payload then shows encoding binary/encrypted.`
+          `\n                runs open decoded: the UI sends payloads to the codec server ${codec.url}` +
+          `\n                (preset with --ui-codec-endpoint, the token in its path; the glasses icon shows the setting).`
         : '') +
-      `\n  Raw history:  ${tctl}` +
+      `\n  Raw history:  ${tctl} -o json   (as the server stores it: inputs, results, memos, failures binary/encrypted)` +
       `\n  Decoded:      ${tctl} --codec-endpoint ${codec.url} --codec-auth "Bearer $(cat ${codec.tokenFile})"` +
       `\n  steadfast:    ${encryption.cliPrefix}TEMPORAL_ADDRESS=${temporal.address} npx steadfast status ${id}` +
       `\nThe codec server accepts only its token (a fresh one each run, in ${codec.tokenFile} while the demo runs) and` +
