@@ -1,0 +1,109 @@
+/**
+ * `steadfast chaos` on a user's project that declares only its workflow types (the scaffold's
+ * `bookTrip`, test/fixtures/sdk-project): the CLI builds a generic chaos type from the declaration
+ * and checks the generic invariants against the effect store, under injected faults and a worker
+ * SIGKILL. Run as the real CLI, in the project's folder, as a user runs it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChaosReport } from '../src/chaos/report';
+import { resolveServer } from '../src/platform/provision';
+import { CLI_BIN, cliEnv } from './cli-process';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+/** Runs `steadfast <args>` in `cwd` to completion. */
+function runCliIn(cwd: string, args: string[], env: Record<string, string | undefined>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('steadfast chaos on a project that declares only its workflow types', function () {
+  let home: string;
+  let env: Record<string, string | undefined>;
+
+  before(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-chaos-generic-'));
+    // The fixture's state (chaos files) goes to a scratch folder; the dev server is this checkout's.
+    const { executable } = resolveServer('cli');
+    env = {
+      STEADFAST_HOME: home,
+      TEMPORAL_CLI_PATH: executable.type === 'existing-path' ? executable.path : undefined,
+      TEMPORAL_ADDRESS: undefined,
+      STEADFAST_STORE: undefined,
+    };
+  });
+  after(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  it('refuses an example input that its schema refuses, naming the field, and starts nothing', async () => {
+    const result = await runCliIn(path.join(FIXTURES, 'sdk-project-bad-example'), ['chaos', '--workflows', '2', '--json'], env);
+    assert.equal(result.code, 2, result.stderr);
+    const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'invalid-input');
+    assert.match(error.message, /workflowTypes\.bookTrip\.example\.amount: expected a positive amount in cents/);
+    assert.ok(!fs.existsSync(path.join(home, 'chaos')), 'no chaos run was started');
+  });
+
+  it('runs the declared type under faults and a worker kill; the generic invariants hold', async function () {
+    // A chaos run on a loaded machine: a dev server, a bundle, two worker processes, a 10 s attempt timeout after the kill.
+    this.timeout(240_000);
+    // Seed 9 draws, among its 8 runs: permanent faults on each forward step (runs that compensate),
+    // one on a compensation that the run reaches (SagaCompensationFailed), transient faults and
+    // lost replies; the kill lands within 1 s of the start.
+    const result = await runCliIn(
+      path.join(FIXTURES, 'sdk-project'),
+      [
+        'chaos', '--workflows', '8', '--seed', '9', '--workers', '2', '--kills', '1', '--kill-window', '2', '--no-respawn',
+        '--transient', '0.25', '--permanent', '0.1', '--timeout', '0', '--lost-ack', '0.2', '--time-limit', '240', '--json',
+      ],
+      env,
+    );
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const report = JSON.parse(result.stdout) as ChaosReport;
+
+    const verdicts = Object.fromEntries(report.invariants.map((v) => [v.name, v]));
+    assert.deepEqual(
+      report.invariants.map((v) => [v.name, v.holds, v.violations]),
+      [
+        ['every run terminal', true, []],
+        ['every outcome correct', true, []],
+        ['effects at most once', true, []],
+        ['compensated runs undone', true, []],
+      ],
+    );
+    assert.equal(report.passed, true);
+
+    // The report's counts: 8 runs of the one declared type, each ended; some compensated.
+    assert.deepEqual(report.options.types, ['bookTrip']);
+    assert.equal(report.runs.length, 8);
+    const o = report.outcomesByType.bookTrip;
+    assert.deepEqual([o.runs, o.incorrect, o.notTerminal, o.completed + o.failedAsPlanned], [8, 0, 0, 8]);
+    assert.ok(o.failedAsPlanned >= 3, `runs failed and compensated: ${JSON.stringify(o)}`);
+    const failureTypes = new Set(report.runs.filter((r) => r.status === 'failed').map((r) => r.failureType));
+    assert.deepEqual([...failureTypes].sort(), ['SagaCompensationFailed', 'SimulatedPermanentFault']);
+    // Each failed run compensated and was checked, and every completed run too.
+    assert.equal(verdicts['compensated runs undone'].checked, 8);
+    // The run whose compensation failed reported it; its step that never landed needs no record.
+    const sagaFailed = report.runs.find((r) => r.failureType === 'SagaCompensationFailed')!;
+    assert.deepEqual(sagaFailed.failedCompensations, ['cancelFlight']);
+    assert.ok(verdicts['effects at most once'].checked >= 8 * 2, 'keys were checked');
+
+    // The faults: injected ones and the kill, which the harness carried out on a ready worker.
+    assert.equal(report.killsPlanned, 1);
+    assert.equal(report.kills.length, 1);
+    assert.deepEqual(report.workers.map((w) => w.killed).sort(), [false, true]);
+    const kinds = new Set(report.faults.map((f) => f.kind));
+    for (const kind of ['transient', 'permanent', 'lost-ack']) assert.ok(kinds.has(kind as never), `a ${kind} fault was recorded: ${[...kinds].join(', ')}`);
+    assert.ok(report.metrics, 'the metrics are reported');
+  });
+});
