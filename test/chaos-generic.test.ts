@@ -9,8 +9,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openStore } from '../src/activity/store';
+import { runKeyOf } from '../src/common/idempotency-key';
+import { GENERIC_INVARIANTS } from '../src/chaos/generic-invariants';
+import { genericChaosType } from '../src/chaos/generic-type';
+import { checkInvariants } from '../src/chaos/invariants';
 import type { ChaosReport } from '../src/chaos/report';
 import { resolveServer } from '../src/platform/provision';
+import scaffold from '../template/steadfast.config';
 import { CLI_BIN, cliEnv } from './cli-process';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -105,5 +111,26 @@ describe('steadfast chaos on a project that declares only its workflow types', f
     const kinds = new Set(report.faults.map((f) => f.kind));
     for (const kind of ['transient', 'permanent', 'lost-ack']) assert.ok(kinds.has(kind as never), `a ${kind} fault was recorded: ${[...kinds].join(', ')}`);
     assert.ok(report.metrics, 'the metrics are reported');
+
+    // The same checks catch a store that is not right: a compensated step whose tombstone is gone,
+    // and a run's key recorded by another workflow.
+    const store = openStore(`sqlite:${path.join(path.dirname(report.reportFile!), 'effects.db')}`);
+    try {
+      const types = { bookTrip: genericChaosType(scaffold.workflowTypes![0]) };
+      const recheck = async () =>
+        Object.fromEntries((await checkInvariants(GENERIC_INVARIANTS, { store, runs: report.runs, types })).map((v) => [v.name, v.violations]));
+      assert.deepEqual(await recheck(), { 'effects at most once': [], 'compensated runs undone': [] });
+      const compensated = report.runs.find((r) => r.failureType === 'SimulatedPermanentFault')!;
+      const flight = runKeyOf(compensated, 'book-flight');
+      assert.equal((await store.run('DELETE FROM steadfast_compensations WHERE key = ?', [flight])).changes, 1);
+      const completed = report.runs.find((r) => r.status === 'completed')!;
+      await store.run('UPDATE steadfast_idempotency SET workflow_id = ? WHERE key = ?', ['someone-else', runKeyOf(completed, 'charge-card')]);
+      assert.deepEqual(await recheck(), {
+        'effects at most once': [`${completed.workflowId}: its key ${runKeyOf(completed, 'charge-card')} was applied by workflow someone-else`],
+        'compensated runs undone': [`${compensated.workflowId}: failed, its steps ${flight} have no compensation record`],
+      });
+    } finally {
+      await store.close();
+    }
   });
 });

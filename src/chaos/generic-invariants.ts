@@ -51,7 +51,8 @@ export interface RunEffects {
  * Reads a run's keys and their tombstones. A key belongs to the run when it has the run's prefix
  * (`runKeyPrefix`) or was recorded for one of the runs of its chain. A compensation key is one a
  * tombstone names (`compensation_key`), or one whose request is `{ compensates: <a step key> }`
- * (a second compensation of a step already tombstoned by the first keeps the first's tombstone).
+ * (`compensateEffect`'s request; a second compensation of a step keeps the first's tombstone, and
+ * a lost tombstone must not turn its compensation into a step).
  */
 export async function effectsOfRun(store: EffectStore, run: RunRecord): Promise<RunEffects> {
   const prefix = runKeyPrefix(run);
@@ -72,7 +73,8 @@ export async function effectsOfRun(store: EffectStore, run: RunRecord): Promise<
     for (const t of found) tombstones.set(t.key, t);
   }
   const byCompensation = new Set([...tombstones.values()].map((t) => t.compensation_key));
-  const compensating = new Set([...tombstones.keys()].map((stepKey) => requestHash({ compensates: stepKey })));
+  // The steps a compensation may name: the run's own keys, and the keys that tombstones are on.
+  const compensating = new Set([...keys.map((r) => r.key), ...tombstones.keys()].map((stepKey) => requestHash({ compensates: stepKey })));
   const isCompensation = (r: KeyRow) => byCompensation.has(r.key) || compensating.has(r.request_hash);
   return {
     keys,
