@@ -38,7 +38,8 @@ import { CHAOS_TYPES } from '../chaos';
 import { storeVerified } from '../chaos/store-verified';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
-import { openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
+import type { WorkerProcess } from 'steadfast/testing';
+import { openCrashHarness, type CrashHarness } from './crash-harness';
 
 const CHAOS_WORKFLOW_TYPES: Record<string, ChaosWorkflowType> = Object.fromEntries(CHAOS_TYPES.map((t) => [t.name, t]));
 

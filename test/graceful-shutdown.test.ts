@@ -9,7 +9,8 @@ import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { killAllWorkers, openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
+import { WorkerProcess } from 'steadfast/testing';
+import { openCrashHarness, spawnReferenceWorker, type CrashHarness } from './crash-harness';
 
 describe('graceful shutdown of a worker process on SIGTERM', function () {
   let h: CrashHarness;
@@ -19,7 +20,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
   });
 
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   after(async function () {
@@ -108,7 +109,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
 
 describe('worker process settings', function () {
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   for (const [variable, value, expected] of [
@@ -117,8 +118,9 @@ describe('worker process settings', function () {
     ['STEADFAST_STORE', 'mysql://db', /STEADFAST_STORE must be "sqlite:<file>" or a "postgres:\/\/" URL/],
   ] as const) {
     it(`exits 2 naming ${variable} when it is invalid, before connecting`, async function () {
-      const w = spawnWorker({
-        address: '127.0.0.1:1', // never reached: the settings are checked first
+      const w = spawnReferenceWorker({
+        // Never reached: the settings are checked first (and the worker never polls, so no client).
+        temporal: { address: '127.0.0.1:1', namespace: 'default' },
         taskQueue: uniqueId('bad-settings'),
         storeUrl: 'sqlite::memory:',
         identity: uniqueId('worker-bad'),
