@@ -63,6 +63,8 @@ export { arm, release, type CrashPoint, type CrashPointMarker } from '../worker/
 export { compensationOrder, recordHistory, replayHistories, type HistoryLike } from './histories';
 export type { ChaosWorkflowType, ChaosRunDraw, ExpectedOutcome, RunRecord as ChaosRunRecord } from '../chaos/workflow-types';
 export { genericChaosType } from '../chaos/generic-type';
+export type { HandlerSchemas, WorkflowTypeSpec } from '../config/workflow-type';
+export type { FailoverProfile } from '../common/failover';
 export { GENERIC_INVARIANTS, effectsAtMostOnce, compensatedRunsUndone } from '../chaos/generic-invariants';
 export type { ChaosFaultPlan, Rng } from '../chaos/plan';
 export { verdict, type InvariantCheck, type InvariantContext, type InvariantVerdict } from '../chaos/invariants';
