@@ -5,7 +5,6 @@
  * SIGKILL. Run as the real CLI, in the project's folder, as a user runs it.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,22 +16,9 @@ import { checkInvariants } from '../src/chaos/invariants';
 import type { ChaosReport } from '../src/chaos/report';
 import { resolveServer } from '../src/platform/provision';
 import scaffold from '../template/steadfast.config';
-import { CLI_BIN, cliEnv } from './cli-process';
+import { runCli } from './cli-process';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
-
-/** Runs `steadfast <args>` in `cwd` to completion. */
-function runCliIn(cwd: string, args: string[], env: Record<string, string | undefined>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('steadfast chaos on a project that declares only its workflow types', function () {
   let home: string;
@@ -52,7 +38,7 @@ describe('steadfast chaos on a project that declares only its workflow types', f
   after(() => fs.rmSync(home, { recursive: true, force: true }));
 
   it('refuses an example input that its schema refuses, naming the field, and starts nothing', async () => {
-    const result = await runCliIn(path.join(FIXTURES, 'sdk-project-bad-example'), ['chaos', '--workflows', '2', '--json'], env);
+    const result = await runCli(['chaos', '--workflows', '2', '--json'], env, path.join(FIXTURES, 'sdk-project-bad-example'));
     assert.equal(result.code, 2, result.stderr);
     const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
     assert.equal(error.code, 'invalid-input');
@@ -66,13 +52,13 @@ describe('steadfast chaos on a project that declares only its workflow types', f
     // Seed 9 draws, among its 8 runs: permanent faults on each forward step (runs that compensate),
     // one on a compensation that the run reaches (SagaCompensationFailed), transient faults and
     // lost replies; the kill lands within 1 s of the start.
-    const result = await runCliIn(
-      path.join(FIXTURES, 'sdk-project'),
+    const result = await runCli(
       [
         'chaos', '--workflows', '8', '--seed', '9', '--workers', '2', '--kills', '1', '--kill-window', '2', '--no-respawn',
         '--transient', '0.25', '--permanent', '0.1', '--timeout', '0', '--lost-ack', '0.2', '--time-limit', '240', '--json',
       ],
       env,
+      path.join(FIXTURES, 'sdk-project'),
     );
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const report = JSON.parse(result.stdout) as ChaosReport;
