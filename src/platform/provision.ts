@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { STATE_DIR } from './config';
 
+/** Which Temporal server binary: `cli` (the `temporal` CLI, which runs the dev server) or `test-server` (time-skipping). */
 export type ServerKind = 'cli' | 'test-server';
 
 interface KindSpec {
@@ -37,13 +38,19 @@ export const BIN_CACHE_DIR = path.join(STATE_DIR, 'bin');
 
 /** One step of the resolution and what came of it. */
 export interface ResolutionAttempt {
+  /** Where it looked: the environment variable, `PATH`, the project's `.steadfast/bin`, or the SDK's download. */
   source: 'env' | 'path' | 'project-cache' | 'sdk-download';
+  /** What it found or why it did not, for messages. */
   detail: string;
+  /** True when this step gave the executable. */
   ok: boolean;
 }
 
+/** Which executable {@link resolveServer} chose for a server kind, and how. */
 export interface Resolution {
+  /** The server kind resolved. */
   kind: ServerKind;
+  /** What to hand to `@temporalio/testing`: a path on disk, or the SDK's cached download. */
   executable: EphemeralServerExecutable;
   /** Every step tried, in order, the last one being the one that was chosen. */
   attempts: ResolutionAttempt[];
@@ -51,9 +58,12 @@ export interface Resolution {
 
 /** Raised when no server could be started; its message lists every attempt and why it failed. */
 export class ProvisioningError extends Error {
+  /** Always `ProvisioningError`. */
   override readonly name = 'ProvisioningError';
   constructor(
+    /** The server that could not be started. */
     readonly kind: ServerKind,
+    /** Every resolution step tried, in order; the last one is the one that failed to start. */
     readonly attempts: ResolutionAttempt[],
     cause?: unknown,
   ) {
