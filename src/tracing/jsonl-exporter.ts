@@ -16,16 +16,25 @@ export type AttributeValue = string | number | boolean | Array<string | number |
 
 /** One line of the file. Times are ISO 8601 (UTC); `durationMs` has microsecond precision. */
 export interface SpanRecord {
+  /** The trace, 32 hex digits: one per run (its client's start, or its first workflow task). */
   traceId: string;
+  /** This span, 16 hex digits. */
   spanId: string;
   /** Absent on a trace's root span. */
   parentSpanId?: string;
+  /** `StartWorkflow:<type>`, `RunWorkflow:<type>`, `StartActivity:<activity>`, `RunActivity:<activity>`, … */
   name: string;
+  /** The OpenTelemetry span kind. */
   kind: keyof typeof SpanKind;
+  /** When the span started (ISO 8601; workflow spans use workflow time, the time of their workflow task). */
   start: string;
+  /** When it ended. */
   end: string;
+  /** `end - start` in milliseconds. */
   durationMs: number;
+  /** `ERROR` with the failure's message, `OK`, or `UNSET` (a benign failure). */
   status: { code: 'UNSET' | 'OK' | 'ERROR'; message?: string };
+  /** The span's primitive attributes: `temporalWorkflowId` / `workflowId`, `run_id` / `runId`, `steadfast.step`, `steadfast.attempt`, … */
   attributes: Record<string, AttributeValue>;
   /** Who recorded it: `service.name`, `steadfast.identity` (the worker identity), `process.pid`, `host.name`. */
   resource: Record<string, AttributeValue>;

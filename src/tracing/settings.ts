@@ -28,9 +28,13 @@ export interface ProjectTracing {
 
 /** Tracing as the environment sets it; `enabled` undefined: the environment does not say. */
 export interface TracingEnv {
+  /** `STEADFAST_TRACE`: true for `1`, false for `0`, absent when unset. */
   enabled?: boolean;
+  /** `STEADFAST_TRACE_FILE`, resolved to an absolute path. */
   file?: string;
+  /** `STEADFAST_OTLP_ENDPOINT`, as an OTLP/HTTP traces URL. */
   otlpEndpoint?: string;
+  /** `STEADFAST_TRACE_SERVICE`. */
   serviceName?: string;
 }
 
@@ -40,6 +44,7 @@ export interface TracingTargets {
   file?: string;
   /** The OTLP/HTTP traces URL (ending in `/v1/traces`), if spans go to a collector. */
   otlpEndpoint?: string;
+  /** The `service.name` resource attribute of the process's spans. */
   serviceName?: string;
 }
 

@@ -8,12 +8,15 @@ import type { SpanRecord } from './jsonl-exporter';
 
 /** A span and the spans it parents, in start order. */
 export interface SpanNode {
+  /** The span. */
   span: SpanRecord;
+  /** The spans whose parent it is, by start time. */
   children: SpanNode[];
 }
 
 /** One trace of a run. */
 export interface RunTrace {
+  /** The trace's id. */
   traceId: string;
   /** Spans without a recorded parent: the client's start span, or an orphan whose parent was lost. */
   roots: SpanNode[];
@@ -25,7 +28,9 @@ export interface RunTrace {
 
 /** What was read from a file: the spans, and the numbers of lines that were not spans. */
 export interface SpanFile {
+  /** Every span in the file, in file order (a span recorded twice appears twice). */
   spans: SpanRecord[];
+  /** 1-based numbers of the lines that were not spans. */
   unreadableLines: number[];
 }
 
