@@ -161,30 +161,14 @@ export class WorkerSetupError extends Error {
 }
 
 /**
- * With encryption on, a pre-built bundle must encode failure messages too, or workflow failures
- * would reach the server in plain text.
+ * Refuses a pre-built bundle that lacks `marker`: with encryption on, a bundle that does not encode
+ * failure messages would send them to the server in plain text; with tracing on, a bundle without
+ * the tracing interceptors would leave the workflow's spans out of every trace.
  */
-function assertBundleEncodesFailures(bundle: WorkerOptions['workflowBundle']): void {
+function assertBundleHas(bundle: WorkerOptions['workflowBundle'], marker: string, problem: string): void {
   if (!bundle) return;
   const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
-  if (!code.includes(ENCODED_FAILURES_MARKER)) {
-    throw new WorkerSetupError(
-      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
-        'build it with workflowBundle(source, modules, { encodeFailures: true })',
-    );
-  }
-}
-
-/** With tracing on, a pre-built bundle must hold the tracing interceptors, or workflow spans would be missing. */
-function assertBundleTraces(bundle: WorkerOptions['workflowBundle']): void {
-  if (!bundle) return;
-  const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
-  if (!code.includes(STEP_SPAN_ATTRIBUTE)) {
-    throw new WorkerSetupError(
-      'tracing is on but the pre-built workflow bundle lacks the tracing interceptors: build it with ' +
-        'workflowBundle(source, modules, { tracing: true }) (or "steadfast bundle" with STEADFAST_TRACE=1), or turn tracing off',
-    );
-  }
+  if (!code.includes(marker)) throw new WorkerSetupError(problem);
 }
 
 /** Span attribute: the attempt an activity span ran (retries are sibling spans). */
@@ -284,9 +268,23 @@ export async function createWorkerReporting(opts: SteadfastWorkerOptions): Promi
   const injecting = opts.faultInjection ?? faultInjectionFromEnv();
   const steadfastActivity = injecting ? [faultInjection, attemptReporting] : [attemptReporting];
   const encrypting = opts.codecKeys !== undefined;
-  if (encrypting) assertBundleEncodesFailures(opts.overrides?.workflowBundle);
+  if (encrypting) {
+    assertBundleHas(
+      opts.overrides?.workflowBundle,
+      ENCODED_FAILURES_MARKER,
+      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
+        'build it with workflowBundle(source, modules, { encodeFailures: true })',
+    );
+  }
   const { tracing } = opts;
-  if (tracing) assertBundleTraces(opts.overrides?.workflowBundle);
+  if (tracing) {
+    assertBundleHas(
+      opts.overrides?.workflowBundle,
+      STEP_SPAN_ATTRIBUTE,
+      'tracing is on but the pre-built workflow bundle lacks the tracing interceptors: build it with ' +
+        'workflowBundle(source, modules, { tracing: true }) (or "steadfast bundle" with STEADFAST_TRACE=1), or turn tracing off',
+    );
+  }
   // Tracing outermost: an attempt's span covers what Steadfast's interceptors do (an injected
   // fault is an error on the span), and the user's interceptors run inside it.
   const tracingActivity = tracing ? tracingActivityInterceptors(tracing) : [];
