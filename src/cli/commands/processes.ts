@@ -154,6 +154,7 @@ export async function worker(config: SteadfastConfig, emit: Emit): Promise<Comma
           `worker polling task queue ${r.taskQueue} on ${r.address} (namespace ${r.namespace}); effects in ${r.store}` +
             (r.registered.length ? `\nregistered search attributes: ${r.registered.join(', ')}` : '') +
             (r.tracing ? `\ntracing to ${[r.tracing.file, r.tracing.otlpEndpoint].filter(Boolean).join(' and ')}` : '') +
+            (r.health ? `\nhealth: http://${r.health}/healthz, readiness: http://${r.health}/readyz` : '') +
             '\nCtrl-C (or SIGTERM) shuts it down gracefully.',
         ),
       onShutdown: (signal) => emit({ event: 'stopping', signal }, `${signal}: shutting down gracefully (running tasks finish first)…`),
