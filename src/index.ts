@@ -27,4 +27,5 @@
  * @packageDocumentation
  */
 export { defineConfig, type SteadfastProject } from './config/project';
+export type { ProjectTracing } from './tracing/settings';
 export { defineWorkflowType, type HandlerSchemas, type WorkflowTypeSpec } from './config/workflow-type';

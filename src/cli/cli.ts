@@ -36,6 +36,7 @@ import * as clusterCommands from './commands/cluster';
 import { reset, type ResetTarget } from './commands/reset';
 import { seed } from './commands/seed';
 import { prune } from './commands/store';
+import { traceCommand } from './commands/trace';
 import { initMain } from '../init/command';
 import { duration } from '../common/schemas';
 import { lookupWorkflowType, workflowRegistry, workflowTypeNames } from './workflow-registry';
@@ -202,7 +203,7 @@ Every command accepts --json (one JSON document on stdout; long-running commands
 
   command('bundle', "write the project's workflow bundle to a file, for workers started with STEADFAST_WORKFLOW_BUNDLE")
     .requiredOption('--out <file>', 'where to write the bundle (e.g. .steadfast/workflow-bundle.js)')
-    .action(async (opts: { out: string; json?: boolean }) => print(await bundle(opts.out), Boolean(opts.json)));
+    .action(async (opts: { out: string; json?: boolean }) => print(await bundle(opts.out, loadCliConfig()), Boolean(opts.json)));
 
   command('demo', 'run the demo (what "npm start" runs): embedded server unless TEMPORAL_ADDRESS, a worker, the demo runs').action(
     async (opts: { json?: boolean }) => print(await demo(Boolean(opts.json)), Boolean(opts.json)),
@@ -369,6 +370,12 @@ login cannot add headers, so it may put the token in the endpoint path instead: 
     .option('--run-id <runId>', 'a specific run (default: the latest)')
     .option('--out <file>', 'write it to this file instead of stdout')
     .action(withServer((conn, id: string, opts: { runId?: string; out?: string }) => history(conn.client, id, opts)));
+
+  command('trace', "a run's spans as a tree (client start, workflow, each activity attempt), from the span file of tracing processes")
+    .argument('<workflowId>', 'workflow id')
+    .option('--file <spans.jsonl>', 'the JSON Lines span file (default: STEADFAST_TRACE_FILE, else .steadfast/traces.jsonl)')
+    .addHelpText('after', '\nSpans are recorded by workers and clients running with STEADFAST_TRACE=1 (see docs/OBSERVABILITY.md).')
+    .action((id: string, opts: { file?: string; json?: boolean }) => print(traceCommand(loadCliConfig(), id, opts), Boolean(opts.json)));
 
   command('reset', 'roll a run back to a workflow task and run it again from there (signals after it are reapplied)')
     .argument('<id>', 'workflow id')

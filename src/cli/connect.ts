@@ -1,13 +1,18 @@
 /**
  * How CLI commands reach Temporal: the address from TEMPORAL_ADDRESS (or a temporal.toml profile),
  * else 127.0.0.1:7233, where `steadfast server` listens (`serverAddress` in platform/config.ts).
- * Client commands never start a server: with none there, they say so and exit 1.
+ * Client commands never start a server: with none there, they say so and exit 1. With tracing on
+ * (STEADFAST_TRACE=1, or `tracing` in steadfast.config.ts) the client opens the root span of each
+ * run it starts, so `steadfast start` begins the run's trace.
  */
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
 import { steadfastDataConverter } from '../codec';
 import { OperationError, UsageError } from './cli-errors';
+import { findProjectConfig, loadProject } from '../config/load';
+import { resolveTracing, type ProjectTracing } from '../tracing/settings';
+import type * as TracingModule from '../tracing/tracing';
 
 /** How long the CLI waits for a server that accepts TCP connections to answer gRPC. */
 const CONNECT_TIMEOUT = '5 seconds';
@@ -37,6 +42,32 @@ export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): SteadfastCo
     throw new UsageError({ code: 'bad-config', message: err.message, field, expected: 'a valid setting (see README, Configuration)' });
   }
 }
+
+/** The project's `tracing` declaration, when there is a project config that loads. */
+function projectTracing(): ProjectTracing | undefined {
+  if (!findProjectConfig()) return undefined;
+  try {
+    return loadProject().tracing;
+  } catch {
+    return undefined; // The commands that need the project report a broken config themselves.
+  }
+}
+
+/** Starts the client's tracing when the configuration turns it on (the OpenTelemetry SDK loads only then). */
+function cliTracing(config: SteadfastConfig): TracingModule.SteadfastTracing | undefined {
+  const project = projectTracing();
+  let on: boolean;
+  try {
+    on = resolveTracing(config.tracing ?? {}, project, { root: '.', stateDir: '.' }) !== undefined;
+  } catch (err) {
+    throw new UsageError({ code: 'bad-config', message: (err as Error).message, field: 'tracing.otlpEndpoint', expected: 'an http(s) URL' });
+  }
+  if (!on) return undefined;
+  return tracingModule().tracingFromConfig(config, project, { serviceName: 'steadfast-cli' });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tracingModule = () => require('../tracing/tracing') as typeof TracingModule;
 
 /** A quick TCP probe, so an absent server is reported at once rather than after a gRPC deadline. */
 async function probe(address: string): Promise<string | undefined> {
@@ -106,14 +137,23 @@ export async function connectCli(config: SteadfastConfig = loadCliConfig()): Pro
       { cause: err },
     );
   }
+  const tracing = cliTracing(config);
   return {
     // With codec keys, payloads are encrypted on the way out and decrypted on the way back.
-    client: new Client({ connection, namespace, dataConverter: steadfastDataConverter(config.codecKeys) }),
+    client: new Client({
+      connection,
+      namespace,
+      dataConverter: steadfastDataConverter(config.codecKeys),
+      ...(tracing ? { interceptors: tracingModule().clientTracingInterceptors(tracing) } : {}),
+    }),
     connection,
     address,
     namespace,
     taskQueue: config.taskQueue,
     config,
-    close: () => connection.close(),
+    close: async () => {
+      await tracing?.shutdown().catch((err) => console.error('flushing the spans failed:', err));
+      await connection.close();
+    },
   };
 }

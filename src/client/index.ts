@@ -19,9 +19,31 @@
  * const { runs } = await findFaults(client, { limit: 20 });
  * for (const run of runs) console.log(run.workflowId, run.status, run.faults.kinds, run.causes);
  *
+ * A client that traces opens the root span of each run it starts; the workers that serve the run
+ * add theirs under it:
+ *
+ * @example
+ * import { clientTracingInterceptors, startTracing } from 'steadfast/client';
+ *
+ * const tracing = startTracing({ file: '.steadfast/traces.jsonl', serviceName: 'trips-client' });
+ * const client = new Client({ connection, interceptors: clientTracingInterceptors(tracing) });
+ * // … start runs …
+ * await tracing.shutdown();
+ *
  * @packageDocumentation
  */
 export { workflowStartOptions, type FailoverProfile } from '../common/failover';
+export { clientTracingInterceptors, startTracing, type SteadfastTracing, type TracingOptions } from '../tracing/tracing';
+export { type TracingTargets } from '../tracing/settings';
+export {
+  readSpanFile,
+  tracesOfWorkflow,
+  formatTrace,
+  type RunTrace,
+  type SpanNode,
+  type SpanFile,
+} from '../tracing/span-tree';
+export type { SpanRecord, AttributeValue } from '../tracing/jsonl-exporter';
 export { causeChain, protoCauseChain, formatChain, type CauseLink } from './failures';
 export { findFaults, faultsQuery, faultDetails, queryLiteral, type FaultReport } from './faults';
 export { lastGood, resetRun, firstFailure, eventTypeName, RESET_POINT_TYPES, type LastGood } from './reset';

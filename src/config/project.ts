@@ -21,6 +21,7 @@
 import type { EffectStore } from '../activity/store/types';
 import type { WorkflowBundlerOptions } from '../worker/create-worker';
 import type { WorkflowTypeSpec } from './workflow-type';
+import type { ProjectTracing } from '../tracing/settings';
 
 /** A project's declaration; see the module doc. */
 export interface SteadfastProject {
@@ -51,6 +52,16 @@ export interface SteadfastProject {
    * each replaces the generic type that `steadfast chaos` builds from the declaration of the same name.
    */
   chaos?: { types: unknown[] };
+  /**
+   * Trace runs with OpenTelemetry: `steadfast worker` and the CLI's client commands record spans
+   * to a JSON Lines file (`steadfast trace <workflowId>` prints a run's tree) or send them to an
+   * OTLP collector. Declaring it turns tracing on; `STEADFAST_TRACE=0` turns it off, and the
+   * `STEADFAST_TRACE_FILE` / `STEADFAST_OTLP_ENDPOINT` variables win over the fields here.
+   *
+   * @example
+   * tracing: { otlpEndpoint: 'http://127.0.0.1:4318', serviceName: 'trips' }
+   */
+  tracing?: ProjectTracing;
 }
 
 /**

@@ -5,7 +5,9 @@
  * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, the `TEMPORAL_TLS_*` variables and
  * `temporal.toml` profiles mean exactly what they mean to the `temporal` CLI. Steadfast's own
  * variables are `STEADFAST_TASK_QUEUE`, `STEADFAST_STORE` and the payload encryption keys,
- * `STEADFAST_CODEC_KEYS_FILE` (or `STEADFAST_CODEC_KEYS`; see src/codec/keys.ts).
+ * `STEADFAST_CODEC_KEYS_FILE` (or `STEADFAST_CODEC_KEYS`; see src/codec/keys.ts), and the tracing
+ * variables, `STEADFAST_TRACE`, `STEADFAST_TRACE_FILE`, `STEADFAST_OTLP_ENDPOINT` and
+ * `STEADFAST_TRACE_SERVICE` (see src/tracing/settings.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { CodecKeyError, loadCodecKeys, type CodecKeyRing } from '../codec/keys';
+import { TracingConfigError, tracingFromEnv, type TracingEnv } from '../tracing/settings';
 
 /**
  * The user's project root, where `.steadfast/` (state, caches, provisioned servers) lives: the
@@ -88,6 +91,11 @@ export interface SteadfastConfig {
   storeExplicit: boolean;
   /** Payload encryption keys; undefined: payloads are not encrypted. */
   codecKeys?: CodecKeyRing;
+  /**
+   * Tracing as the environment sets it; `resolveTracing` combines it with `tracing` in
+   * `steadfast.config.ts`. Absent: the environment says nothing about tracing.
+   */
+  tracing?: TracingEnv;
 }
 
 /** Thrown when a configuration value is present but unusable. */
@@ -140,6 +148,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfi
     if (err instanceof CodecKeyError) throw new ConfigError(err.message);
     throw err;
   }
+  let tracing: TracingEnv;
+  try {
+    tracing = tracingFromEnv(env);
+  } catch (err) {
+    if (err instanceof TracingConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   return {
     temporal: {
       address: address || undefined,
@@ -150,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfi
     storeUrl,
     storeExplicit: explicitStore !== undefined,
     ...(codecKeys ? { codecKeys } : {}),
+    ...(Object.keys(tracing).length ? { tracing } : {}),
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * The SDK runtime for Steadfast's processes (CLI, demo, workers, scripts): one logger whose level
- * comes from STEADFAST_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR; default given by the caller),
- * and, when STEADFAST_METRICS_PORT is set, the SDK's own Prometheus endpoint (worker and client
+ * comes from STEADFAST_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR; default given by the caller)
+ * and whose format comes from STEADFAST_LOG_FORMAT (`text`, the SDK's default; `json`, one JSON
+ * object per line on stderr with every attribute, for log collectors), and, when STEADFAST_METRICS_PORT is set, the SDK's own Prometheus endpoint (worker and client
  * metrics from the SDK's core, e.g. `temporal_activity_execution_failed`) at `/metrics`.
  */
-import { DefaultLogger, Runtime, type LogLevel, type TelemetryOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type TelemetryOptions } from '@temporalio/worker';
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -46,11 +47,22 @@ export function metricsBindAddress(value: string | number): string {
 }
 
 /**
+ * One log entry as one line of JSON: `time` (ISO), `level`, `message`, then the entry's attributes
+ * (a workflow's lines carry `workflowId`, `runId`, `workflowType` and, inside a saga step, `step`).
+ */
+export function jsonLogLine(entry: LogEntry): string {
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  return JSON.stringify({ time, level: entry.level, message: entry.message, ...entry.meta }, (_k, v: unknown) =>
+    typeof v === 'bigint' ? v.toString() : v,
+  );
+}
+
+/**
  * Installs the SDK runtime once per process, before any worker or connection is created; later
  * calls are no-ops. `defaultLevel` is the log level unless `STEADFAST_LOG_LEVEL` sets one (`TRACE`,
- * `DEBUG`, `INFO`, `WARN`, `ERROR`); `settings.metrics` (or `STEADFAST_METRICS_PORT`) serves
+ * `DEBUG`, `INFO`, `WARN`, `ERROR`), its format `STEADFAST_LOG_FORMAT` (`text` or `json`); `settings.metrics` (or `STEADFAST_METRICS_PORT`) serves
  * Prometheus metrics at `/metrics`.
- * @throws Error naming the variable when `STEADFAST_LOG_LEVEL` or the metrics address is malformed.
+ * @throws Error naming the variable when `STEADFAST_LOG_LEVEL`, `STEADFAST_LOG_FORMAT` or the metrics address is malformed.
  *
  * @example
  * installRuntime('INFO', { metrics: 9464 }); // metrics on http://127.0.0.1:9464/metrics
@@ -62,9 +74,18 @@ export function installRuntime(defaultLevel: LogLevel = 'WARN', settings: Runtim
   if (fromEnv && !LEVELS.includes(fromEnv as LogLevel)) {
     throw new Error(`STEADFAST_LOG_LEVEL must be one of ${LEVELS.join(', ')}; got "${fromEnv}"`);
   }
+  const format = process.env.STEADFAST_LOG_FORMAT?.trim().toLowerCase() || 'text';
+  if (format !== 'text' && format !== 'json') {
+    throw new Error(`STEADFAST_LOG_FORMAT must be text or json; got "${format}"`);
+  }
   const metrics = settings.metrics ?? (process.env.STEADFAST_METRICS_PORT?.trim() || undefined);
   const telemetryOptions: TelemetryOptions | undefined =
     metrics !== undefined ? { metrics: { prometheus: { bindAddress: metricsBindAddress(metrics) } } } : undefined;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger((fromEnv as LogLevel | undefined) ?? defaultLevel), telemetryOptions });
+  const level = (fromEnv as LogLevel | undefined) ?? defaultLevel;
+  const logger =
+    format === 'json'
+      ? new DefaultLogger(level, (entry) => void process.stderr.write(jsonLogLine(entry) + '\n'))
+      : new DefaultLogger(level);
+  Runtime.install({ logger, telemetryOptions });
 }

@@ -14,7 +14,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../platform/config';
 import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../worker/crash-points';
 import type { FailoverProfile } from '../common/failover';
-import type { WorkflowBundleSource } from '../worker/create-worker';
+import type { BundleConverterOptions, WorkflowBundleSource } from '../worker/create-worker';
 import { defaultWorkerIdentity } from '../worker/run-worker';
 import { uniqueId, waitUntil } from './wait';
 
@@ -284,14 +284,18 @@ export function firstMarker(
 /**
  * Bundles the workflows with the crash-point interceptor and writes the bundle to `dir`; returns
  * the file, for {@link WorkerProcessOptions.bundlePath}, so that worker processes with crash points
- * start without bundling.
+ * start without bundling. Workers that trace (`STEADFAST_TRACE=1`) need `{ tracing: true }`.
  *
  * @example
  * const bundlePath = await writeCrashPointBundle({ workflowsPath: require.resolve('../workflows') }, scratch);
  * const worker = WorkerProcess.start({ temporal, taskQueue, crashPointsDir, bundlePath });
  */
-export async function writeCrashPointBundle(source: WorkflowBundleSource, dir: string): Promise<string> {
+export async function writeCrashPointBundle(
+  source: WorkflowBundleSource,
+  dir: string,
+  options: BundleConverterOptions = {},
+): Promise<string> {
   const file = path.join(dir, 'workflow-bundle.js');
-  fs.writeFileSync(file, (await crashPointBundle(source)).code);
+  fs.writeFileSync(file, (await crashPointBundle(source, options)).code);
   return file;
 }

@@ -2,7 +2,8 @@
  * Building a worker for the user's own workflows and activities, with what Steadfast adds: its
  * workflow interceptors (fault-plan propagation, fault recording, the failover profile), its
  * activity interceptors (attempt reports and, when enabled, fault injection), its data converter
- * (payload encryption when codec keys are given) and its failover settings.
+ * (payload encryption when codec keys are given), its failover settings and, when given a tracer,
+ * the SDK's OpenTelemetry interceptors and workflow span sink.
  */
 import fs from 'node:fs';
 import type { Logger } from '@temporalio/common';
@@ -27,12 +28,19 @@ import {
 import { failoverWorkerOptions, type FailoverProfile } from '../common/failover';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { ensureSearchAttributes, registerCommand } from '../platform/search-attributes';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/worker';
+import { trace } from '@opentelemetry/api';
+import type { SteadfastTracing } from '../tracing/tracing';
+import { STEP_SPAN_ATTRIBUTE } from '../workflow/tracing';
 
 /** Steadfast's workflow interceptor modules, added to every bundle. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('../workflow/interceptors'),
   require.resolve('../workflow/failover-profile'),
 ];
+
+/** The SDK's OpenTelemetry workflow interceptors and Steadfast's step attributes, bundled first when the worker traces. */
+export const TRACING_WORKFLOW_MODULE = require.resolve('../workflow/tracing');
 
 /** The module that switches fault marking off, bundled when the namespace lacks the search attributes. */
 export const FAULT_MARKING_OFF_MODULE = require.resolve('../workflow/fault-marking-off');
@@ -54,13 +62,18 @@ const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.
 
 const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
 
-/** How a bundle treats failures. */
+/** How a bundle treats failures, and whether it traces. */
 export interface BundleConverterOptions {
   /**
    * Encode failure messages and stack traces into payloads, so that a codec encrypts them
    * (`encodeCommonAttributes`): needed whenever codec keys are configured.
    */
   encodeFailures?: boolean;
+  /**
+   * Bundle the OpenTelemetry workflow interceptors (outermost), for a worker that traces: without
+   * them the workflow's own spans are missing and activities are not linked to the run's trace.
+   */
+  tracing?: boolean;
 }
 
 /**
@@ -72,7 +85,12 @@ export function workflowBundle(
   extraModules: string[] = [],
   converter: BundleConverterOptions = {},
 ): ReturnType<typeof bundleWorkflowCode> {
-  const modules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(source.workflowInterceptorModules ?? []), ...extraModules];
+  const modules = [
+    ...(converter.tracing ? [TRACING_WORKFLOW_MODULE] : []),
+    ...WORKFLOW_INTERCEPTOR_MODULES,
+    ...(source.workflowInterceptorModules ?? []),
+    ...extraModules,
+  ];
   const cacheKey = JSON.stringify([source.workflowsPath, modules, Boolean(converter.encodeFailures)]);
   let bundle = bundles.get(cacheKey);
   if (!bundle) {
@@ -123,6 +141,13 @@ export interface SteadfastWorkerOptions extends WorkflowBundleSource {
    * them) and logs a warning with the command that registers them.
    */
   registerSearchAttributes?: boolean;
+  /**
+   * Trace runs with OpenTelemetry (`startTracing()`, or `SteadfastConfig.tracing`): the worker
+   * bundles the SDK's workflow interceptors, opens a span for each activity attempt under the span
+   * of the workflow that scheduled it, and exports workflow spans through a sink. Spans name the
+   * worker by the tracer's resource (`steadfast.identity`).
+   */
+  tracing?: SteadfastTracing;
   /** Where the search-attribute warning goes; default the SDK runtime's logger. */
   logger?: Logger;
   /** Anything else of the SDK's `WorkerOptions` (identity, sinks, tuning, a pre-built bundle). */
@@ -136,18 +161,38 @@ export class WorkerSetupError extends Error {
 }
 
 /**
- * With encryption on, a pre-built bundle must encode failure messages too, or workflow failures
- * would reach the server in plain text.
+ * Refuses a pre-built bundle that lacks `marker`: with encryption on, a bundle that does not encode
+ * failure messages would send them to the server in plain text; with tracing on, a bundle without
+ * the tracing interceptors would leave the workflow's spans out of every trace.
  */
-function assertBundleEncodesFailures(bundle: WorkerOptions['workflowBundle']): void {
+function assertBundleHas(bundle: WorkerOptions['workflowBundle'], marker: string, problem: string): void {
   if (!bundle) return;
   const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
-  if (!code.includes(ENCODED_FAILURES_MARKER)) {
-    throw new WorkerSetupError(
-      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
-        'build it with workflowBundle(source, modules, { encodeFailures: true })',
-    );
-  }
+  if (!code.includes(marker)) throw new WorkerSetupError(problem);
+}
+
+/** Span attribute: the attempt an activity span ran (retries are sibling spans). */
+export const ATTEMPT_SPAN_ATTRIBUTE = 'steadfast.attempt';
+
+/**
+ * The activity interceptors of the SDK's OpenTelemetry package, recording with this process's
+ * tracer, then one that puts the attempt number on the attempt's span (active by then).
+ */
+function tracingActivityInterceptors(tracing: SteadfastTracing): ActivityInterceptorsFactory[] {
+  return [
+    (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+    (ctx) => ({
+      inbound: {
+        execute: (input, next) => {
+          trace.getActiveSpan()?.setAttribute(ATTEMPT_SPAN_ATTRIBUTE, ctx.info.attempt);
+          return next(input);
+        },
+      },
+    }),
+  ];
 }
 
 /** Whether runs on this worker mark their faults, and the attributes the worker registered. */
@@ -223,17 +268,42 @@ export async function createWorkerReporting(opts: SteadfastWorkerOptions): Promi
   const injecting = opts.faultInjection ?? faultInjectionFromEnv();
   const steadfastActivity = injecting ? [faultInjection, attemptReporting] : [attemptReporting];
   const encrypting = opts.codecKeys !== undefined;
-  if (encrypting) assertBundleEncodesFailures(opts.overrides?.workflowBundle);
+  if (encrypting) {
+    assertBundleHas(
+      opts.overrides?.workflowBundle,
+      ENCODED_FAILURES_MARKER,
+      'codec keys are configured but the pre-built workflow bundle does not encode failure messages: ' +
+        'build it with workflowBundle(source, modules, { encodeFailures: true })',
+    );
+  }
+  const { tracing } = opts;
+  if (tracing) {
+    assertBundleHas(
+      opts.overrides?.workflowBundle,
+      STEP_SPAN_ATTRIBUTE,
+      'tracing is on but the pre-built workflow bundle lacks the tracing interceptors: build it with ' +
+        'workflowBundle(source, modules, { tracing: true }) (or "steadfast bundle" with STEADFAST_TRACE=1), or turn tracing off',
+    );
+  }
+  // Tracing outermost: an attempt's span covers what Steadfast's interceptors do (an injected
+  // fault is an error on the span), and the user's interceptors run inside it.
+  const tracingActivity = tracing ? tracingActivityInterceptors(tracing) : [];
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: opts.overrides?.workflowBundle ?? (await workflowBundle(opts, extraModules, { encodeFailures: encrypting })),
+    workflowBundle:
+      opts.overrides?.workflowBundle ?? (await workflowBundle(opts, extraModules, { encodeFailures: encrypting, tracing: Boolean(tracing) })),
     activities: opts.activities,
     dataConverter: steadfastDataConverter(opts.codecKeys),
-    interceptors: { activity: [...(opts.activityInterceptors ?? []), ...steadfastActivity] },
+    interceptors: { activity: [...tracingActivity, ...(opts.activityInterceptors ?? []), ...steadfastActivity] },
     ...failoverWorkerOptions(opts.failoverProfile),
     ...opts.overrides,
+    // The span sink joins any sinks the caller passes (crash points, its own).
+    sinks: {
+      ...(tracing ? { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}),
+      ...opts.overrides?.sinks,
+    },
   });
   return { ...faultMarking, worker };
 }

@@ -19,6 +19,17 @@
  * });
  * await worker.run();
  *
+ * Tracing (OpenTelemetry, through the SDK's interceptors): give the worker a tracer and it records
+ * a span for each activity attempt and exports the workflow's spans, all in the run's trace.
+ *
+ * @example
+ * import { createWorker, startTracing } from 'steadfast/worker';
+ *
+ * const tracing = startTracing({ otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'trips-worker' });
+ * const worker = await createWorker({ connection, namespace, taskQueue, workflowsPath, activities, tracing });
+ * await worker.run();
+ * await tracing.shutdown();
+ *
  * @packageDocumentation
  */
 export {
@@ -28,6 +39,7 @@ export {
   WorkerSetupError,
   type BundleConverterOptions,
   WORKFLOW_INTERCEPTOR_MODULES,
+  TRACING_WORKFLOW_MODULE,
   type SteadfastWorkerOptions,
   type WorkflowBundleSource,
   type WorkflowBundlerOptions,
@@ -48,7 +60,9 @@ export {
   type FailoverProfile,
   type FailoverSettings,
 } from '../common/failover';
-export { installRuntime, metricsBindAddress, type RuntimeSettings } from '../platform/runtime';
+export { installRuntime, jsonLogLine, metricsBindAddress, type RuntimeSettings } from '../platform/runtime';
+export { startTracing, tracingFromConfig, type SteadfastTracing, type TracingOptions } from '../tracing/tracing';
+export { type TracingTargets, type TracingEnv, type ProjectTracing } from '../tracing/settings';
 export { ensureSearchAttributes } from '../platform/search-attributes';
 export {
   loadConfig,

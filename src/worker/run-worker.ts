@@ -27,6 +27,8 @@
  *
  * A worker whose server is not on this machine needs an explicit STEADFAST_STORE, and warns when
  * its connection has no TLS. With codec keys configured it encrypts payloads and failure messages.
+ * With tracing on (STEADFAST_TRACE=1 or `tracing` in the project's config) it records spans named
+ * by its identity, and flushes them once it has shut down.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,6 +51,7 @@ import { crashPointBundle, crashPointOptions } from './crash-points';
 import { startHealthServer, type HealthServer } from './health';
 import type { FailoverProfile } from '../common/failover';
 import { createWorkerReporting, faultInjectionFromEnv } from './create-worker';
+import { tracingFromConfig, type SteadfastTracing } from '../tracing/tracing';
 
 const PROFILES: FailoverProfile[] = ['steadfast', 'temporal-defaults'];
 
@@ -138,6 +141,8 @@ export interface WorkerReady {
   codecKey?: string;
   /** Search attributes this worker had to register. */
   registered: string[];
+  /** Where its spans go, when it traces. */
+  tracing?: { file?: string; otlpEndpoint?: string };
   /** `host:port` of its `/healthz` and `/readyz` endpoint; absent unless STEADFAST_HEALTH_PORT is set. */
   health?: string;
 }
@@ -213,6 +218,14 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       { cause: err },
     );
   }
+  let tracing: SteadfastTracing | undefined;
+  try {
+    tracing = tracingFromConfig(config, opts.project.tracing, { serviceName: 'steadfast-worker', identity });
+  } catch (err) {
+    await connection.close();
+    await health?.close();
+    throw new ConfigError((err as Error).message);
+  }
   const store = openStore(config.storeUrl);
   const onSignal = (signal: NodeJS.Signals) => {
     stopping.abort();
@@ -240,7 +253,10 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       // Outermost, so that activity-start is reported even for attempts that fault injection fails.
       outerActivityInterceptors = [activityInterceptor];
       overrides.sinks = sinks;
-      overrides.workflowBundle ??= await crashPointBundle(opts.project, { encodeFailures: config.codecKeys !== undefined });
+      overrides.workflowBundle ??= await crashPointBundle(opts.project, {
+        encodeFailures: config.codecKeys !== undefined,
+        tracing: tracing !== undefined,
+      });
     }
     let registered: string[];
     ({ worker, registered } = await createWorkerReporting({
@@ -255,6 +271,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       codecKeys: config.codecKeys,
       failoverProfile: profile,
       activityInterceptors: outerActivityInterceptors,
+      tracing,
       overrides,
     }));
     const running = worker.run();
@@ -269,6 +286,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       faultInjection,
       ...(config.codecKeys ? { codecKey: config.codecKeys.current } : {}),
       registered,
+      ...(tracing ? { tracing: { file: tracing.targets.file, otlpEndpoint: tracing.targets.otlpEndpoint } } : {}),
       ...(health ? { health: health.address } : {}),
     });
     // Resolves once the SDK's signal handler has shut the worker down: polling stopped, in-flight
@@ -277,6 +295,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await tracing?.shutdown().catch((err) => console.error('flushing the spans failed:', err));
     await store.close().catch((err) => console.error('closing the effect store failed:', err));
     await connection.close().catch((err) => console.error('closing the connection failed:', err));
     await health?.close();

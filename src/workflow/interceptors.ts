@@ -2,7 +2,9 @@
  * Workflow interceptors, registered by the worker (`workflowModules`). They copy the run's fault
  * plan from its memo into the headers of every activity it schedules, so fault injection stays
  * outside the workflow's own code and inputs; and they record the faults each activity met in the
- * run's search attributes (`workflows/fault-record.ts`), which `steadfast faults` queries.
+ * run's search attributes (`workflows/fault-record.ts`), which `steadfast faults` queries; and they
+ * add the saga step that runs (`step-context.ts`) to every line logged through the SDK's `log`,
+ * which already carries the workflow id and run id.
  */
 import {
   ActivityFailure,
@@ -18,10 +20,12 @@ import {
   type Next,
   type WorkflowInterceptorsFactory,
   type WorkflowOutboundCallsInterceptor,
+  type GetLogAttributesInput,
 } from '@temporalio/workflow';
 import { ATTEMPT_REPORT_HEADER, isAttemptReport } from '../common/attempt-report';
 import { checkFaultPlan, FAULT_PLAN_HEADER, FAULT_PLAN_MEMO_KEY, INVALID_FAULT_PLAN } from '../common/fault-plan';
 import { recordFault } from './fault-record';
+import { currentStep } from './step-context';
 
 function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): T {
   const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
@@ -100,10 +104,22 @@ class FaultRecorder implements WorkflowOutboundCallsInterceptor {
 }
 
 /**
- * The workflow interceptors Steadfast's workers register: fault plan check and propagation, and
- * fault recording.
+ * Names the saga step on each log line written inside one (`step`, and `compensating: true` while
+ * its compensation runs). A line that names its own `step` keeps it.
+ */
+class StepLogAttributes implements WorkflowOutboundCallsInterceptor {
+  getLogAttributes(input: GetLogAttributesInput, next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>) {
+    const context = currentStep();
+    if (!context) return next(input);
+    return next({ ...input, step: context.step, ...(context.compensating ? { compensating: true } : {}) });
+  }
+}
+
+/**
+ * The workflow interceptors Steadfast's workers register: fault plan check and propagation, fault
+ * recording, and the saga step on log lines.
  */
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   inbound: [new FaultPlanCheck()],
-  outbound: [new FaultPlanPropagator(), new FaultRecorder()],
+  outbound: [new FaultPlanPropagator(), new FaultRecorder(), new StepLogAttributes()],
 });

@@ -25,6 +25,9 @@
  *   failure, its details ({@link SagaCompensationFailedDetails}) list every compensation and how it
  *   ended. Nothing is swallowed. (A cancelled run then ends as failed, not cancelled: it could not
  *   be cleanly undone.)
+ * - Each step and each compensation runs in the step's async context (`step-context.ts`): every
+ *   line logged through the SDK's replay-safe `log` inside it carries `step`, next to the workflow
+ *   and run ids, and a traced worker names the step on each activity span.
  * - Only Temporal failures (activity failures, cancellation, `ApplicationFailure`s) start
  *   compensation. Any other error is a bug in workflow code: Temporal retries the workflow task
  *   until a fixed deployment replays it, and compensating would undo work that could still complete.
@@ -43,6 +46,7 @@ import {
 import { FailureType, SAGA_COMPENSATION_FAILED } from '../common/failure-types';
 import { recordCompensation } from './fault-record';
 import { compensationCall } from './options';
+import { inStep } from './step-context';
 
 export { SAGA_COMPENSATION_FAILED };
 
@@ -151,6 +155,8 @@ function summarize(err: unknown): FailureSummary {
  */
 export class Saga<A extends object> {
   private readonly registered: Registered[] = [];
+  /** The first step whose action failed, for the log line that starts compensation. */
+  private failedStep?: string;
   private readonly order: 'reverse' | 'parallel';
   private readonly activities: Record<string, (...args: unknown[]) => Promise<unknown>>;
 
@@ -171,14 +177,17 @@ export class Saga<A extends object> {
   async step<T>(name: string, action: () => Promise<T>, compensation?: Compensation<A>): Promise<T> {
     const registered = compensation ? this.register(name, compensation) : undefined;
     try {
-      return await action();
+      return await inStep({ step: name, compensating: false }, action);
     } catch (err) {
+      this.failedStep ??= name;
       // Withdrawing the compensation removes an activity command: runs that compensated a refused
       // step before the patch replay with it.
       if (registered && isKeyReused(err) && patched(SAGA_SKIP_REUSED_KEY_PATCH)) {
         const at = this.registered.indexOf(registered);
         if (at >= 0) this.registered.splice(at, 1);
-        log.warn(`saga: step ${name} was refused (its key belongs to another request); ${registered.activity} will not undo it`);
+        log.warn(`saga: step ${name} was refused (its key belongs to another request); ${registered.activity} will not undo it`, {
+          step: name,
+        });
       }
       throw err;
     }
@@ -210,6 +219,12 @@ export class Saga<A extends object> {
    */
   async compensate(): Promise<CompensationRecord[]> {
     const todo = this.registered.splice(0).reverse();
+    if (todo.length) {
+      log.info(`saga: compensating ${todo.map((c) => c.step).join(', ')} (${this.order} order)`, {
+        step: this.failedStep ?? todo[0].step,
+        compensations: todo.map((c) => c.activity),
+      });
+    }
     const records = await CancellationScope.nonCancellable(async () => {
       if (this.order === 'parallel') return Promise.all(todo.map((c) => this.runOne(c)));
       const done: CompensationRecord[] = [];
@@ -242,17 +257,22 @@ export class Saga<A extends object> {
       const message =
         `compensation failed: ${failed.map((r) => `${r.activity} (undoing ${r.step}): ${r.failure?.message}`).join('; ')}` +
         ` — after the original failure: ${original.message}`;
-      log.error(message, { sagaCompensations: records });
+      log.error(message, { step: failed[0].step, sagaCompensations: records });
       throw ApplicationFailure.create({ type: SAGA_COMPENSATION_FAILED, message, nonRetryable: true, cause: err, details: [details] });
     }
   }
 
-  private async runOne(c: Registered): Promise<CompensationRecord> {
-    try {
-      await this.activities[c.activity](...c.args);
-      return { step: c.step, activity: c.activity, status: 'succeeded' };
-    } catch (err) {
-      return { step: c.step, activity: c.activity, status: 'failed', failure: summarize(err) };
-    }
+  private runOne(c: Registered): Promise<CompensationRecord> {
+    return inStep({ step: c.step, compensating: true }, async () => {
+      try {
+        await this.activities[c.activity](...c.args);
+        log.info(`saga: ${c.activity} undid step ${c.step}`, { step: c.step });
+        return { step: c.step, activity: c.activity, status: 'succeeded' };
+      } catch (err) {
+        const failure = summarize(err);
+        log.error(`saga: ${c.activity} could not undo step ${c.step}: ${failure.message}`, { step: c.step });
+        return { step: c.step, activity: c.activity, status: 'failed', failure };
+      }
+    });
   }
 }

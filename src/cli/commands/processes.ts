@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ConfigError, isLoopbackAddress, serverAddress, STATE_DIR, type SteadfastConfig } from '../../platform/config';
+import { ConfigError, isLoopbackAddress, PROJECT_ROOT, serverAddress, STATE_DIR, type SteadfastConfig } from '../../platform/config';
+import { resolveTracing } from '../../tracing/settings';
 import { AesGcmCodec, CODEC_KEYS_FILE_VAR, CODEC_KEYS_VAR, startCodecServer } from '../../codec';
 import { makePrivateDir, writePrivateFile } from '../../platform/private-files';
 import type * as RuntimeModule from '../../platform/runtime';
@@ -34,12 +35,15 @@ const createWorkerModule = () => require('../../worker/create-worker') as typeof
  * `steadfast bundle --out <file>`: bundles the project's workflow code (with Steadfast's workflow
  * interceptors, as a worker would at its start) into `file`. Workers started with
  * `STEADFAST_WORKFLOW_BUNDLE=<file>` load it and poll within seconds. Rebuild it whenever the
- * workflow code changes: a worker runs the bundle it is given.
+ * workflow code changes: a worker runs the bundle it is given. With tracing on (STEADFAST_TRACE=1
+ * or `tracing` in the config) the bundle holds the tracing interceptors, which a tracing worker needs.
  */
-export async function bundle(out: string): Promise<CommandOutput> {
+export async function bundle(out: string, config: SteadfastConfig): Promise<CommandOutput> {
   const file = path.resolve(out);
   const started = Date.now();
-  const { code } = await createWorkerModule().workflowBundle(loadProject());
+  const project = loadProject();
+  const tracing = resolveTracing(config.tracing ?? {}, project.tracing, { root: PROJECT_ROOT, stateDir: STATE_DIR }) !== undefined;
+  const { code } = await createWorkerModule().workflowBundle(project, [], { tracing });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, code);
   const ms = Date.now() - started;
@@ -149,6 +153,7 @@ export async function worker(config: SteadfastConfig, emit: Emit): Promise<Comma
           { event: 'ready', ...r },
           `worker polling task queue ${r.taskQueue} on ${r.address} (namespace ${r.namespace}); effects in ${r.store}` +
             (r.registered.length ? `\nregistered search attributes: ${r.registered.join(', ')}` : '') +
+            (r.tracing ? `\ntracing to ${[r.tracing.file, r.tracing.otlpEndpoint].filter(Boolean).join(' and ')}` : '') +
             (r.health ? `\nhealth: http://${r.health}/healthz, readiness: http://${r.health}/readyz` : '') +
             '\nCtrl-C (or SIGTERM) shuts it down gracefully.',
         ),
