@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from '../platform/config';
 import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../worker/crash-points';
 import type { WorkflowBundleSource } from '../worker/create-worker';
 import { defaultWorkerIdentity } from '../worker/run-worker';
+import { SUPERVISED_ENV } from '../worker/supervised-child';
 import { uniqueId, waitUntil } from './wait';
 
 /** The `steadfast` executable: src/testing and dist/testing both sit two folders below bin/. */
@@ -50,6 +51,12 @@ export interface WorkerProcessOptions {
   crashPointsDir?: string;
   /** A pre-built workflow bundle file (`STEADFAST_WORKFLOW_BUNDLE`), to skip bundling at start. */
   bundlePath?: string;
+  /**
+   * Start it as a supervised worker (`STEADFAST_SUPERVISED=1` and an IPC channel), for a
+   * `FailoverSupervisor` to watch through {@link WorkerProcess.child}. Needs `bundlePath`: a bundle
+   * with the supervision module (`supervisedBundle`).
+   */
+  supervised?: boolean;
   /** Appends the process's stdout and stderr to this file. */
   logFile?: string;
   /** More environment (wins over the variables above). */
@@ -112,10 +119,15 @@ export class WorkerProcess {
       ...(options.identity ? { STEADFAST_WORKER_IDENTITY: options.identity } : {}),
       ...(options.crashPointsDir ? { STEADFAST_CRASH_POINTS_DIR: options.crashPointsDir } : {}),
       ...(options.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: options.bundlePath } : {}),
+      ...(options.supervised ? { [SUPERVISED_ENV]: '1' } : {}),
       ...options.env,
     };
     const args = options.script ? ['--import', 'tsx', options.script] : [STEADFAST_BIN, 'worker'];
-    this.child = spawn(process.execPath, args, { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, args, {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.supervised ? (['ipc'] as const) : [])],
+    });
     if (this.child.pid === undefined) throw new Error(`could not start a worker process (${args.join(' ')})`);
     this.pid = this.child.pid;
     this.identity = options.identity ?? defaultWorkerIdentity(this.pid);
