@@ -149,6 +149,8 @@ class Lane {
       bundlePath: supervised ? this.env.supervisedBundlePath : this.env.bundlePath,
       supervised,
       env: { STEADFAST_FAILOVER_PROFILE: this.failoverProfile },
+      // Three processes start at once; on a loaded 2-core machine that takes more than a minute.
+      readyTimeoutMs: 240_000,
     });
     void this.supervisor?.watch(worker.child);
     return worker;
@@ -295,7 +297,13 @@ class Lane {
     for (let round = 0; this.samples.length < kills && Date.now() < this.env.deadline; round++) {
       // By samples, not rounds: a round that could not be measured is tried again with the same kind.
       const kind = KINDS[this.samples.length % KINDS.length];
-      await Promise.all(this.pool.map((w) => w.ready));
+      await Promise.all(
+        this.pool.map((w) =>
+          w.ready.catch((err: Error) => {
+            throw new Error(`${err.message}\n${w.tail.join('\n')}`);
+          }),
+        ),
+      );
       this.disarmAll();
       if (kind === 'workflow-task') arm(this.dir, 'workflow-task', 'runStage');
       const handle = await this.start(kind);
