@@ -109,6 +109,15 @@ class Lane {
   private spawned = 0;
   private readonly supervisor?: FailoverSupervisor;
   private readonly recoveries: { failed: number; stickyReset: number; ms: number }[] = [];
+  private lastRecovery?: { failed: number; alreadyDone: number; stickyReset: number; errors: string[]; at: number };
+  private lastKill = 0;
+  private stopping = false;
+
+  /** Stops the lane's supervisor, before its workers are killed at the end. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.supervisor?.stop();
+  }
 
   constructor(
     readonly profile: LaneProfile,
@@ -118,7 +127,9 @@ class Lane {
       this.supervisor = new FailoverSupervisor({
         client: env.temporal.client,
         onEvent: (e) => {
-          if (e.event === 'recovered') this.recoveries.push(e);
+          if (e.event !== 'recovered' || this.stopping) return;
+          this.recoveries.push(e);
+          this.lastRecovery = { ...e, at: Date.now() };
         },
       });
     }
@@ -184,6 +195,7 @@ class Lane {
     const victim = this.pool.find((w) => w.identity === identity);
     if (!victim) throw new Error(`no live worker ${identity}`);
     const t0 = Date.now();
+    this.lastKill = t0;
     victim.kill('SIGKILL');
     await victim.exited;
     this.pool = this.pool.filter((w) => w !== victim);
@@ -318,7 +330,12 @@ class Lane {
                 ? await this.workflowTaskRound(handle.workflowId)
                 : await this.stickyRound(handle.workflowId);
         this.samples.push(sample);
-        log(`${this.profile.padEnd(17)} kill ${String(this.samples.length).padStart(2)}/${kills} ${kind.padEnd(13)} recovered in ${seconds(sample.ms)}`);
+        const r = this.lastRecovery && this.lastRecovery.at >= this.lastKill ? this.lastRecovery : undefined;
+        const supervised = r
+          ? ` (supervisor done ${r.at - this.lastKill} ms after the kill: ${r.failed} failed, ${r.alreadyDone} already done, ` +
+            `${r.stickyReset} sticky reset${r.errors.length ? `; ${r.errors.join('; ')}` : ''})`
+          : '';
+        log(`${this.profile.padEnd(17)} kill ${String(this.samples.length).padStart(2)}/${kills} ${kind.padEnd(13)} recovered in ${seconds(sample.ms)}${supervised}`);
         await this.checkStore(handle.workflowId, kind);
       } catch (err) {
         this.lost.push(`${kind}: ${(err as Error).message}`);
@@ -417,6 +434,7 @@ async function main(): Promise<void> {
   const store = openStore(`sqlite:${storeFile}`);
   await prepareStore(store);
   let temporal: TemporalHandle | undefined;
+  let lanes: Lane[] = [];
   try {
     log('starting a dev server on 127.0.0.1 and bundling the workflows…');
     const supervising = opts.profile.includes('supervisor');
@@ -427,7 +445,7 @@ async function main(): Promise<void> {
     ]);
     temporal = server;
     const env: Env = { temporal, store, storeFile, scratch, bundlePath, supervisedBundlePath, deadline: began + opts.deadline };
-    const lanes = opts.profile.map((p) => new Lane(p, env));
+    lanes = opts.profile.map((p) => new Lane(p, env));
     log(`${WORKERS_PER_LANE} worker processes per profile; ${opts.kills} kills per profile, cycling ${KINDS.join(', ')}`);
     await Promise.all(lanes.map((lane) => lane.run(opts.kills, log)));
 
@@ -465,6 +483,7 @@ async function main(): Promise<void> {
       if (lane.samples.length < opts.kills) console.log(`${lane.profile}: only ${lane.samples.length} of ${opts.kills} kills measured before the deadline`);
     }
   } finally {
+    await Promise.all(lanes.map((l) => l.stop()));
     await WorkerProcess.killAll();
     await temporal?.close().catch((err) => console.error('stopping the dev server failed:', err));
     await store.close().catch((err) => console.error('closing the effect store failed:', err));

@@ -115,6 +115,7 @@ const NOT_FOUND = 5;
 export class FailoverSupervisor {
   private readonly owners = new Map<string, Watched>();
   private readonly pending = new Set<Promise<unknown>>();
+  private stopped = false;
 
   constructor(private readonly opts: FailoverSupervisorOptions) {}
 
@@ -127,6 +128,7 @@ export class FailoverSupervisor {
     });
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
     const recovery = exited.then(async ([code, signal]) => {
+      if (this.stopped) return this.report(watched, 0, { failed: 0, alreadyDone: 0, stickyReset: 0, errors: [] });
       // Messages the child sent just before it died may still be in the channel.
       if (child.connected) await Promise.race([once(child, 'disconnect'), new Promise((r) => setTimeout(r, 200))]);
       return this.recover(watched, code, signal);
@@ -139,6 +141,16 @@ export class FailoverSupervisor {
   /** Waits for recoveries still under way. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * Stops recovering: children that exit from now on are left alone (call it before killing the
+   * children at the end of a run, and before closing the client). Resolves once recoveries under
+   * way have finished.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.settled();
   }
 
   private onMessage(w: Watched, m: SupervisionMessage): void {
@@ -199,7 +211,9 @@ export class FailoverSupervisor {
       }
     });
     let stickyReset = 0;
-    const resets = [...w.cached.entries()].map(async ([key, execution]) => {
+    // After a graceful shutdown the SDK has told the server itself; its sticky tasks already moved.
+    const graceful = code === 0 && signal === null;
+    const resets = [...(graceful ? [] : w.cached.entries())].map(async ([key, execution]) => {
       if (this.owners.get(key) === w) this.owners.delete(key);
       try {
         await client.workflowService.resetStickyTaskQueue({ namespace, execution });
@@ -210,9 +224,14 @@ export class FailoverSupervisor {
       }
     });
     await Promise.all([...failAttempts, ...resets]);
+    return this.report(w, Date.now() - t0, { failed, alreadyDone, stickyReset, errors });
+  }
+
+  private report(w: Watched, ms: number, counts: { failed: number; alreadyDone: number; stickyReset: number; errors: string[] }) {
+    for (const key of w.cached.keys()) if (this.owners.get(key) === w) this.owners.delete(key);
     w.attempts.clear();
     w.cached.clear();
-    const report = { event: 'recovered' as const, pid: w.pid, identity: w.identity, failed, alreadyDone, stickyReset, ms: Date.now() - t0, errors };
+    const report = { event: 'recovered' as const, pid: w.pid, identity: w.identity, ...counts, ms };
     this.opts.onEvent?.(report);
     return report;
   }
