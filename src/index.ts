@@ -19,6 +19,7 @@
  *       summary: 'book a flight and a hotel, or neither',
  *       input: z.object({ tripId: z.string(), flight: z.string(), hotel: z.string() }).strict(),
  *       example: { tripId: 'trip-1', flight: 'LH123', hotel: 'Ritz' },
+ *       activities: ['bookFlight', 'bookHotel', 'cancelFlight', 'cancelHotel'],
  *     }),
  *   ],
  * });

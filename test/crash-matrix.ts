@@ -302,6 +302,9 @@ export function formatMatrix(results: readonly CellResult[]): string {
 
 async function main(): Promise<number> {
   installRuntime('ERROR');
+  // The matrix's workers arm crash points, a test hook that production workers refuse unless fault
+  // injection is on (mocha's test/setup.ts turns it on for the bounded test; this command does it here).
+  process.env.STEADFAST_FAULT_INJECTION = '1';
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const onlyAt = args.indexOf('--only');
@@ -327,7 +330,7 @@ async function main(): Promise<number> {
       console.log(JSON.stringify({ passed, cells: matrix.results, store }, null, 2));
     } else {
       console.log(formatMatrix(matrix.results));
-      console.log(`\nverifyStore over ${store.checked} runs: ${store.holds ? 'ok (money and stock conserved, no key applied twice)' : 'FAIL'}`);
+      console.log(`\nverifyStore over ${store.checked} idempotency keys: ${store.holds ? 'ok (money and stock conserved, no key applied twice)' : 'FAIL'}`);
       for (const v of store.violations) console.log(`  ${v}`);
       console.log(`${matrix.results.filter((r) => r.passed).length}/${matrix.results.length} cells passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }

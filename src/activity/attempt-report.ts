@@ -1,5 +1,5 @@
 /**
- * The activity side of attempt reports (see `workflows/attempt-report.ts`): when an attempt after
+ * The activity side of attempt reports (the workflow side is one of Steadfast's workflow interceptors): when an attempt after
  * the first succeeds, and the workflow asked for it, the result goes back wrapped with the attempt
  * number, so the workflow can record that the step needed retries.
  */
@@ -23,5 +23,10 @@ class AttemptReporter implements ActivityInboundCallsInterceptor {
   }
 }
 
-/** Register with `Worker.create({ interceptors: { activity: [attemptReporting] } })`. */
+/**
+ * The attempt-report activity interceptor: a retried activity's result tells the workflow which
+ * attempt succeeded, so the run records the `retried` fault. `createWorker` always adds it; register
+ * it yourself (`Worker.create({ interceptors: { activity: [attemptReporting] } })`) only on a worker
+ * built without `createWorker`, whose bundle includes Steadfast's workflow interceptors.
+ */
 export const attemptReporting: ActivityInterceptorsFactory = (ctx) => ({ inbound: new AttemptReporter(ctx) });

@@ -15,7 +15,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../common/failure-types';
 import { IdempotencyKeyReusedError, type EffectStore, type KeyOwner, type StoreTx } from './store';
 
-/** Throws a business rejection: a non-retryable `ApplicationFailure` with a stable type. */
+/**
+ * Throws a business rejection: a non-retryable `ApplicationFailure` whose `type` is `type` (stable:
+ * clients, tests and a saga's callers match on it), with `message` and, when given, `details` as its
+ * one detail. Temporal does not retry the activity; in a saga, the step fails and compensation starts.
+ *
+ * @example
+ * if (account.balance < req.amount) {
+ *   reject('InsufficientFunds', `account ${req.accountId} holds ${account.balance}, needs ${req.amount}`, { accountId: req.accountId });
+ * }
+ */
 export function reject(type: string, message: string, details?: Record<string, unknown>): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
 }
@@ -62,6 +71,20 @@ function mapKeyReuse(err: unknown): never {
  * Applies a step's effect exactly once per `key` (see `EffectStore.once`): a repeat with the same
  * request returns the recorded result; a repeat with different fields is rejected
  * (`IdempotencyKeyReused`); a key that was already compensated is refused (`StepAlreadyCompensated`).
+ * Both rejections are non-retryable `ApplicationFailure`s (see {@link FailureType}).
+ *
+ * `effect` runs in the transaction that records the key, so its writes commit with the key or not
+ * at all; an error it throws rolls both back and propagates (a retryable error lets Temporal try the
+ * attempt again). Its result is stored as JSON: return plain JSON values. Inside an activity the
+ * key is recorded with the activity's run, for `steadfast store prune`.
+ *
+ * @example
+ * async bookFlight(req: { key: string; flight: string }) {
+ *   return applyEffect(store, req.key, req, async (tx) => {
+ *     await tx.run('INSERT INTO bookings (key, flight) VALUES (?, ?)', [req.key, req.flight]);
+ *     return { bookingId: req.key };
+ *   });
+ * }
  */
 export async function applyEffect<T>(
   store: EffectStore,
@@ -94,6 +117,19 @@ export async function applyEffect<T>(
  * Runs a compensation exactly once per `key`, serialized with the step it undoes (`forwardKey`).
  * `undo` returns whether there was an effect to undo; either way the step's key is marked
  * compensated, so the step can no longer land afterwards. Tolerates "the step never happened".
+ * `service` names the service whose step is undone; it is recorded with the tombstone.
+ *
+ * Resolves with `'undone'` or `'nothing-to-undo'` (the recorded outcome, on a repeat). An error
+ * thrown by `undo` rolls back and propagates, so Temporal retries the compensation; reusing `key`
+ * with another `forwardKey` is rejected with `IdempotencyKeyReused`.
+ *
+ * @example
+ * async cancelFlight(req: { key: string; bookingKey: string }) {
+ *   return compensateEffect(store, 'flights', req.key, req.bookingKey, async (tx) => {
+ *     const { changes } = await tx.run('DELETE FROM bookings WHERE key = ?', [req.bookingKey]);
+ *     return changes > 0;
+ *   });
+ * }
  */
 export async function compensateEffect(
   store: EffectStore,

@@ -1,6 +1,6 @@
 /**
  * Fault injection, from outside the domain: an activity inbound interceptor that reads the run's
- * fault plan from the activity headers (put there by `workflows/interceptors.ts`) and makes the
+ * fault plan from the activity headers (put there by Steadfast's workflow interceptor) and makes the
  * named activity fail at one of the three places that matter:
  *
  *   before the effect ──► effect commits ──► reply
@@ -18,8 +18,11 @@ import { checkFaultPlan, FAULT_PLAN_HEADER, INVALID_FAULT_PLAN, type FaultPlan, 
 
 /** Failure types of simulated faults; stable, so tests and metrics can count them. */
 export const SimulatedFaultType = {
+  /** A retryable failure before the effect (`transient` in the plan). */
   transient: 'SimulatedTransientFault',
+  /** A non-retryable failure before the effect (`permanent` in the plan). */
   permanent: 'SimulatedPermanentFault',
+  /** A retryable failure after the effect committed: its reply was "lost" (`lost-ack` in the plan). */
   lostAck: 'SimulatedLostAck',
 } as const;
 
@@ -87,5 +90,14 @@ class FaultInjector implements ActivityInboundCallsInterceptor {
   }
 }
 
-/** Register with `Worker.create({ interceptors: { activity: [faultInjection] } })`. */
+/**
+ * The fault-injection activity interceptor. `createWorker` adds it when fault injection is on
+ * (`faultInjection: true` or `STEADFAST_FAULT_INJECTION=1`); register it yourself only on a worker
+ * built without `createWorker`, whose bundle includes Steadfast's workflow interceptors
+ * (`WORKFLOW_INTERCEPTOR_MODULES`). Never on a production worker: it obeys any plan a run carries.
+ * A malformed plan fails the activity non-retryably with `InvalidFaultPlan`.
+ *
+ * @example
+ * await Worker.create({ ...options, interceptors: { activity: [faultInjection, attemptReporting] } });
+ */
 export const faultInjection: ActivityInterceptorsFactory = (ctx) => ({ inbound: new FaultInjector(ctx) });

@@ -35,6 +35,7 @@ export interface PruneOptions {
 export interface PruneReport {
   /** Keys older than the cutoff. */
   candidates: number;
+  /** Keys deleted (with `dryRun`: the keys that would have been). */
   removed: number;
   /** Kept: their run is still open. */
   keptOpen: number;

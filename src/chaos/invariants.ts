@@ -10,14 +10,19 @@ import type { ChaosWorkflowType, RunRecord } from './workflow-types';
 
 /** What a check sees: the effect store and every run of the chaos run. */
 export interface InvariantContext {
+  /** The effect store the chaos run's workers used, open for reading. */
   store: EffectStore;
+  /** Every run the harness started, as it saw it at the end (running ones included). */
   runs: readonly RunRecord[];
+  /** The workflow types in the mix, by type name (`RunRecord.workflowType` looks one up). */
   types: Readonly<Record<string, ChaosWorkflowType>>;
 }
 
 /** The result of one check. */
 export interface InvariantVerdict {
+  /** The check's {@link InvariantCheck.name}. */
   name: string;
+  /** True when nothing broke (`violations` is empty). */
   holds: boolean;
   /** How many things were checked (runs, rows, accounts). */
   checked: number;
@@ -29,11 +34,30 @@ export interface InvariantVerdict {
 
 /** One invariant. `check` must not throw for a violation; it reports it. */
 export interface InvariantCheck {
+  /** A short name, printed in the report (e.g. `every run terminal`); unique among the checks of a run. */
   name: string;
+  /** One line on what must hold, printed in the report. */
   description: string;
+  /**
+   * Checks the invariant once every run has ended (or the time limit passed). Return the verdict
+   * with {@link verdict}. A check that throws counts as violated, with its error as the violation.
+   */
   check(ctx: InvariantContext): Promise<Omit<InvariantVerdict, 'name'>>;
 }
 
+/**
+ * A check's verdict from how many things it `checked` and what it found broken: it holds when
+ * `violations` is empty.
+ *
+ * @example
+ * const everyRunNamed: InvariantCheck = {
+ *   name: 'every run named',
+ *   description: 'every run has a workflow id',
+ *   async check({ runs }) {
+ *     return verdict(runs.length, runs.filter((r) => !r.workflowId).map((r) => `${r.workflowType}: no workflow id`));
+ *   },
+ * };
+ */
 export function verdict(checked: number, violations: string[]): Omit<InvariantVerdict, 'name'> {
   return { holds: violations.length === 0, checked, violations };
 }

@@ -13,7 +13,10 @@ export type ChaosFaultPlan = Record<string, FaultSpec>;
 export class Rng {
   private readonly gen: prand.RandomGenerator;
 
-  constructor(readonly seed: number) {
+  constructor(
+    /** The seed: the same seed gives the same sequence of draws. */
+    readonly seed: number,
+  ) {
     this.gen = prand.xoroshiro128plus(seed);
   }
 

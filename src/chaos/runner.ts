@@ -19,7 +19,7 @@
  */
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SingleBar, Presets } from 'cli-progress';
@@ -185,15 +185,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     for (const run of runs) await run.type.seed?.(store, run);
     await Promise.all(Array.from({ length: options.workers }, () => pool.start()));
 
-    for (const run of runs) {
-      run.handle = await client.workflow.start(run.type.name, {
-        taskQueue,
-        workflowId: run.workflowId,
-        args: run.args,
-        memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
-        ...workflowStartOptions(),
-      });
-    }
+    await startRuns(client, runs, taskQueue, deadline, log);
     const t0 = Date.now();
     if (showProgress) bar.start(runs.length, 0, { kills: 0, maxKills: options.kills, elapsed: 0 });
 
@@ -378,6 +370,60 @@ function closingStatus(e: temporal.api.history.v1.IHistoryEvent | undefined): st
   if (e.workflowExecutionTerminatedEventAttributes) return 'terminated';
   if (e.workflowExecutionTimedOutEventAttributes) return 'timed_out';
   return 'running';
+}
+
+/** How many starts are in flight at once: enough to start a thousand runs in seconds, few enough for a busy dev server. */
+const START_CONCURRENCY = 16;
+
+/**
+ * A start refused by a busy or restarting server, which the same start may pass later: the gRPC codes
+ * of an overloaded frontend, and a namespace not (yet) in the registry of a server that just came up
+ * on its database file.
+ */
+/** gRPC status codes: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
+const TRANSIENT_GRPC_CODES = [14, 4, 8];
+
+function transientStartError(err: unknown): boolean {
+  if (err instanceof NamespaceNotFoundError) return true;
+  const cause = err instanceof Error && isGrpcServiceError(err.cause) ? err.cause : isGrpcServiceError(err) ? err : undefined;
+  return !!cause && TRANSIENT_GRPC_CODES.includes(cause.code);
+}
+
+/**
+ * Starts every run, `START_CONCURRENCY` at a time. A start that meets a transient server error is
+ * retried with backoff until the deadline; a retry that finds the run already started (the first
+ * attempt reached the server) takes that run. Any other error ends the chaos run.
+ */
+async function startRuns(client: Client, runs: PlannedRun[], taskQueue: string, deadline: number, log: (line: string) => void): Promise<void> {
+  let next = 0;
+  const startOne = async (run: PlannedRun): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        run.handle = await client.workflow.start(run.type.name, {
+          taskQueue,
+          workflowId: run.workflowId,
+          args: run.args,
+          memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
+          ...workflowStartOptions(),
+        });
+        return;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError && attempt > 1) {
+          run.handle = client.workflow.getHandle(run.workflowId);
+          return;
+        }
+        if (!transientStartError(err) || Date.now() >= deadline) throw err;
+        const backoffMs = Math.min(5_000, 100 * 2 ** attempt);
+        log(`chaos: starting ${run.workflowId} (attempt ${attempt}): ${(err as Error).message}; retrying in ${backoffMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(START_CONCURRENCY, runs.length) }, async () => {
+      while (next < runs.length) await startOne(runs[next++]);
+    }),
+  );
 }
 
 /**

@@ -19,18 +19,25 @@ export type ExpectedOutcome = { status: 'completed' } | { status: 'failed'; fail
  * JSON description of it that the type's own `seed`, `expected` and `checkEffects` read back.
  */
 export interface ChaosRunDraw {
+  /** The workflow's arguments, as the harness passes them to `workflow.start` (JSON-serialisable). */
   args: unknown[];
+  /** What the run meets besides its fault plan, for the type's own `seed`, `expected` and `checkEffects`. */
   world?: Record<string, unknown>;
 }
 
 /** A run as the harness saw it to its end. */
 export interface RunRecord extends ChaosRunDraw {
+  /** The run's workflow id. */
   workflowId: string;
   /** The run chain its keys belong to (see `runKeyOf`). */
   namespace?: string;
+  /** The run id of the chain's first run (`workflowInfo().firstExecutionRunId`): with `namespace`, what its keys are made of. */
   firstExecutionRunId?: string;
+  /** The workflow type name (a {@link ChaosWorkflowType.name}). */
   workflowType: string;
+  /** The fault plan the run was started with (activity type name → fault). */
   plan: ChaosFaultPlan;
+  /** The terminal state that the type's `expected` said the plan must lead to. */
   expected: ExpectedOutcome;
   /** The server's final status, lower-case (`completed`, `failed`, `timed_out`, …), or `running`. */
   status: string;
@@ -38,8 +45,11 @@ export interface RunRecord extends ChaosRunDraw {
   failureType?: string;
   /** For a run failed with `SagaCompensationFailed`: the activity types of the compensations that failed. */
   failedCompensations?: string[];
+  /** A completed run's result; undefined for any other status. */
   result?: unknown;
+  /** When the run (the chain's first run) started: epoch milliseconds. */
   startedAt?: number;
+  /** When the run closed: epoch milliseconds; undefined while it runs. */
   closedAt?: number;
   /** True when the run reached its expected terminal state. */
   outcomeCorrect: boolean;

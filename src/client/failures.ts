@@ -19,6 +19,7 @@ export interface CauseLink {
   kind: string;
   /** An ApplicationFailure's type, an activity's type, or a timeout's type. */
   type?: string;
+  /** The failure's message; for an activity or child workflow failure, which one failed (and its retry state). */
   message: string;
 }
 
@@ -37,7 +38,19 @@ function link(err: Error): CauseLink {
   return { kind: err.name, message: err.message };
 }
 
-/** The chain of an error and its `cause`s, outer first. */
+/**
+ * The chain of an error and its `cause`s, outer first (at most 20 links). A value that is not an
+ * `Error` gives one link holding its `typeof` and text; `undefined` gives an empty chain.
+ *
+ * @example
+ * try {
+ *   await handle.result();
+ * } catch (err) {
+ *   const chain = causeChain(err); // WorkflowFailedError ⟵ ActivityFailure ⟵ ApplicationFailure
+ *   console.error(formatChain(chain));
+ *   if (chain.some((l) => l.type === 'InsufficientFunds')) tellTheCustomer();
+ * }
+ */
 export function causeChain(err: unknown): CauseLink[] {
   const links: CauseLink[] = [];
   for (let e: unknown = err; e instanceof Error && links.length < 20; e = e.cause) links.push(link(e));

@@ -1,7 +1,7 @@
 /**
  * `steadfast faults`: the runs that failed, timed out, were compensated or needed retries, found
  * with ONE visibility query over `ExecutionStatus` and Steadfast's search attributes
- * (`workflows/search-attributes.ts`), never by scanning histories. Only the runs it finds have
+ * (`STEADFAST_SEARCH_ATTRIBUTES`), never by scanning histories. Only the runs it finds have
  * their history read, to give each its failure cause chain and the steps that faulted.
  *
  * Stuck runs are faults too: a run whose workflow task keeps failing (a workflow bug, a
@@ -154,7 +154,14 @@ export const STUCK_SCAN_LIMIT = 200;
 
 /**
  * Runs the faults query and reads the details of (at most `limit`) runs it finds, newest first,
- * stuck runs included.
+ * stuck runs included. `since` keeps runs started at or after it; `type` keeps one workflow type.
+ * Resolves with the query that was run (to paste into the Web UI or `temporal workflow list`) and
+ * the runs. On a server without `TemporalReportedProblems` it falls back to describing at most
+ * {@link STUCK_SCAN_LIMIT} running runs; any other server error rejects.
+ *
+ * @example
+ * const { query, runs } = await findFaults(client, { since: new Date(Date.now() - 3_600_000), limit: 20 });
+ * for (const run of runs) console.log(run.workflowId, run.status, run.causes.join('; '));
  */
 export async function findFaults(
   client: Client,

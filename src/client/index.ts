@@ -16,7 +16,8 @@
  * } catch (err) {
  *   console.error(formatChain(causeChain(err)));
  * }
- * for (const fault of await findFaults(client)) console.log(fault.workflowId, fault.kinds);
+ * const { runs } = await findFaults(client, { limit: 20 });
+ * for (const run of runs) console.log(run.workflowId, run.status, run.faults.kinds, run.causes);
  *
  * @packageDocumentation
  */

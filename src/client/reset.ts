@@ -53,6 +53,7 @@ export function firstFailure(events: HistoryEvent[]): HistoryEvent | undefined {
 
 /** Where `last-good` points, and why. */
 export interface LastGood {
+  /** The event to reset to: a WorkflowTaskCompleted (or the first WorkflowTaskStarted), for {@link resetRun}. */
   eventId: number;
   /** The first failure it rolls back past. */
   failure: { eventId: number; type: string };
@@ -61,6 +62,14 @@ export interface LastGood {
 /**
  * The last WorkflowTaskCompleted before the first failure (or, if the very first workflow task
  * failed, that task's WorkflowTaskStarted: the run starts over). Undefined when nothing failed.
+ *
+ * @example
+ * const handle = client.workflow.getHandle(workflowId);
+ * const { runId } = await handle.describe();
+ * const good = lastGood((await handle.fetchHistory()).events ?? []);
+ * if (good) {
+ *   const newRunId = await resetRun(client, { workflowId, runId, eventId: good.eventId, reason: 'fixed the bug' });
+ * }
  */
 export function lastGood(events: HistoryEvent[]): LastGood | undefined {
   const failure = firstFailure(events);
@@ -76,7 +85,13 @@ export function lastGood(events: HistoryEvent[]): LastGood | undefined {
 
 /**
  * Resets run `runId` of `workflowId` to event `eventId`, reapplying the signals received after
- * it. Returns the new run's id.
+ * it. Returns the new run's id. `eventId` must be a reset point (see {@link RESET_POINT_TYPES};
+ * {@link lastGood} finds one); `reason` is recorded in the history. The server's refusal (an
+ * unknown run, an event that is not a reset point) rejects with its gRPC error.
+ *
+ * @example
+ * const newRunId = await resetRun(client, { workflowId, runId, eventId: good.eventId, reason: 'fixed the bug' });
+ * await client.workflow.getHandle(workflowId, newRunId).result();
  */
 export async function resetRun(
   client: Client,

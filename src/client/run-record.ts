@@ -10,7 +10,9 @@ import type { SagaCompensationFailedDetails } from '../workflow/saga';
 
 /** What an invariant check needs to know about one run, and the run chain its keys belong to. */
 export interface RunRecord extends RunKeys {
+  /** The run's workflow id. */
   workflowId: string;
+  /** The run's workflow type name. */
   workflowType: string;
   /** Temporal's execution status name: `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TERMINATED`, `TIMED_OUT`, … */
   status: string;

@@ -8,31 +8,47 @@ import { causeChain, type CauseLink } from './failures';
 
 /** What `SteadfastFaults`, `SteadfastFaultKinds` and `SteadfastCompensated` say about a run. */
 export interface FaultAttributes {
+  /** `SteadfastFaults`: how many faults the run recorded (0 when none). */
   count: number;
+  /** `SteadfastFaultKinds`: the kinds of fault it saw (`RecordedFaultKind`: `retried`, `compensated`, …). */
   kinds: string[];
+  /** `SteadfastCompensated`: true once a saga of the run ran its compensations. */
   compensated: boolean;
 }
 
 /** One run, as `status`, `list` and `faults` print it. */
 export interface RunSummary {
+  /** The run's workflow id. */
   workflowId: string;
+  /** The run's id. */
   runId: string;
+  /** The workflow type name. */
   type: string;
   /** `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TERMINATED`, `CONTINUED_AS_NEW`, `TIMED_OUT`. */
   status: string;
+  /** The task queue the run was started on. */
   taskQueue: string;
+  /** When the run started, as an ISO 8601 string (UTC). */
   startTime: string;
+  /** When the run closed, as an ISO 8601 string (UTC); absent while it runs. */
   closeTime?: string;
+  /** How many events its history holds, as visibility last recorded it. */
   historyLength: number;
+  /** What Steadfast's search attributes say about its faults. */
   faults: FaultAttributes;
 }
 
 /** A closed run's outcome: its result, or the cause chain of its failure. */
 export interface RunOutcome {
+  /** The run's workflow id. */
   workflowId: string;
+  /** The id of the run that closed last (after resets and continue-as-new, not the first one). */
   runId: string;
+  /** Its status name: `COMPLETED`, `FAILED`, `CANCELLED`, `TERMINATED`, `TIMED_OUT`, … */
   status: string;
+  /** What the workflow returned, when it completed. */
   result?: unknown;
+  /** The cause chain of its failure, outer first, when it did not complete. */
   failure?: CauseLink[];
 }
 
@@ -63,7 +79,13 @@ export function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): RunSummary 
 
 /**
  * Waits until the run (following resets and continue-as-new) closes, and returns its outcome.
- * A failed, cancelled, terminated or timed-out run is an outcome here, not an exception.
+ * A failed, cancelled, terminated or timed-out run is an outcome here, not an exception; other
+ * errors (the server cannot be reached, the run does not exist) reject.
+ *
+ * @example
+ * const outcome = await waitForOutcome(client.workflow.getHandle(workflowId));
+ * if (outcome.failure) console.error(`${outcome.status}: ${formatChain(outcome.failure)}`);
+ * else console.log(outcome.result);
  */
 export async function waitForOutcome(handle: WorkflowHandle): Promise<RunOutcome> {
   let result: unknown;

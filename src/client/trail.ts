@@ -8,7 +8,9 @@ import { fetchDecodedHistory } from '../codec';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
+/** One step of a run's trail: an activity, a timer, a signal received or a cancellation request. */
 export interface TrailStep {
+  /** What the step is. */
   kind: 'activity' | 'timer' | 'signal' | 'cancel-requested';
   /** Activity type, timer duration or signal name. */
   name: string;
@@ -92,7 +94,16 @@ export function trailFromEvents(events: HistoryEvent[]): TrailStep[] {
   return steps;
 }
 
-/** Fetches a run's history (decrypted with the client's codec, if any) and builds its trail. */
+/**
+ * Fetches a run's history (decrypted with the client's codec, if any) and builds its trail.
+ *
+ * @example
+ * const steps = await trailOf(client.workflow.getHandle(workflowId));
+ * console.log(formatTrail(steps));
+ * //     1. activity bookFlight             completed after 2 attempts (last failure: flights API unavailable)
+ * //     2. activity bookHotel              failed — hotel full
+ * //     3. activity cancelFlight           completed
+ */
 export async function trailOf(handle: WorkflowHandle): Promise<TrailStep[]> {
   return trailFromEvents((await fetchDecodedHistory(handle)).events ?? []);
 }

@@ -49,8 +49,15 @@ export function keyIdOf(payload: Payload): string {
  * new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
  */
 export class AesGcmCodec implements PayloadCodec {
-  constructor(readonly keys?: CodecKeyRing) {}
+  constructor(
+    /** The keys to encrypt and decrypt with; undefined: payloads pass through unencrypted. */
+    readonly keys?: CodecKeyRing,
+  ) {}
 
+  /**
+   * Encrypts each payload, metadata included, with the ring's current key (a fresh random IV each),
+   * or returns them unchanged when there is no ring.
+   */
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const ring = this.keys;
     if (!ring) return payloads;
@@ -73,6 +80,11 @@ export class AesGcmCodec implements PayloadCodec {
     });
   }
 
+  /**
+   * Decrypts each encrypted payload with the key its metadata names and passes the others through.
+   * @throws CodecKeyError naming the key id when no keys are configured, the ring lacks that key, the
+   * payload is truncated, or it does not decrypt (a wrong key or an altered payload).
+   */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => (isEncrypted(payload) ? this.decrypt(payload) : payload));
   }

@@ -25,6 +25,7 @@ const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * variable to fix, never key material.
  */
 export class CodecKeyError extends Error {
+  /** Always `CodecKeyError`. */
   override readonly name = 'CodecKeyError';
   constructor(
     message: string,
@@ -69,6 +70,7 @@ export class CodecKeyRing {
     return { current: this.current, ids: this.ids, source: this.source };
   }
 
+  /** What `console.log` and `util.inspect` print: the ids and source, never the keys. */
   [inspect.custom](): string {
     return `CodecKeyRing(current ${this.current}, ids ${this.ids.join(', ')}, from ${this.source})`;
   }

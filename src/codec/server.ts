@@ -45,7 +45,9 @@ export interface CodecServerOptions {
 export interface CodecServer {
   /** e.g. `http://127.0.0.1:8089`. */
   url: string;
+  /** The port it listens on (the one chosen when `port` was 0). */
   port: number;
+  /** Stops listening and drops open connections; resolves once the server has closed. */
   close(): Promise<void>;
 }
 

@@ -26,6 +26,7 @@ export type FaultSpec =
    */
   | { kind: 'hang-after-effect'; times?: number };
 
+/** The kind of a fault: `transient`, `permanent`, `hang`, `lost-ack` or `hang-after-effect` (see {@link FaultSpec}). */
 export type FaultKind = FaultSpec['kind'];
 
 /**

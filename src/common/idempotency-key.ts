@@ -18,7 +18,9 @@
 
 /** One run chain: a run and everything a continue-as-new or a reset made from it. */
 export interface RunChain {
+  /** The Temporal namespace the run belongs to (`workflowInfo().namespace`). */
   namespace: string;
+  /** The run's workflow id. */
   workflowId: string;
   /** `workflowInfo().firstExecutionRunId`; the handle's `firstExecutionRunId` on the client side. */
   firstExecutionRunId: string;
@@ -115,8 +117,11 @@ export function sameRunChain(a: string, b: string): boolean {
  * run-scoped (`<workflowId>/<step>`).
  */
 export interface RunKeys {
+  /** The run's workflow id. */
   workflowId: string;
+  /** The run's namespace; absent for a run whose keys are not run-scoped. */
   namespace?: string;
+  /** The run id of its chain's first run (`firstExecutionRunId`); absent for a run whose keys are not run-scoped. */
   firstExecutionRunId?: string;
 }
 

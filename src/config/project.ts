@@ -45,13 +45,36 @@ export interface SteadfastProject {
   seed?(store: EffectStore, opts: { tag?: string }): Promise<{ json: Record<string, unknown>; text: string }>;
   /** Runs the project's demo (`steadfast demo`); resolves with the exit code. */
   demo?(): Promise<number>;
-  /** The workflow types `steadfast chaos` draws runs of (see `steadfast/chaos`'s `ChaosWorkflowType`). */
+  /** The workflow types `steadfast chaos` draws runs of: `ChaosWorkflowType`s (from `steadfast/testing`). */
   chaos?: { types: unknown[] };
 }
 
 /**
  * Declares a project (the default export of `steadfast.config.ts`); the identity function gives
- * the declaration its type.
+ * the declaration its type. Nothing is checked or loaded here: the CLI loads the file when a
+ * command needs the project.
+ *
+ * @example
+ * // steadfast.config.ts, at the project's root
+ * import { defineConfig, defineWorkflowType } from 'steadfast';
+ * import { z } from 'zod';
+ * import { createActivities, prepareTables } from './activities';
+ * import { bookTrip } from './workflows';
+ *
+ * export default defineConfig({
+ *   workflowsPath: require.resolve('./workflows'),
+ *   activities: (store) => createActivities(store),
+ *   prepareStore: (store) => prepareTables(store),
+ *   workflowTypes: [
+ *     defineWorkflowType({
+ *       workflow: bookTrip,
+ *       summary: 'book a flight and a hotel, or neither',
+ *       input: z.object({ tripId: z.string(), flight: z.string(), hotel: z.string() }).strict(),
+ *       example: { tripId: 'trip-1', flight: 'LH123', hotel: 'Ritz' },
+ *       activities: ['bookFlight', 'bookHotel', 'cancelFlight', 'cancelHotel'],
+ *     }),
+ *   ],
+ * });
  */
 export function defineConfig(project: SteadfastProject): SteadfastProject {
   return project;

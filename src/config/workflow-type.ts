@@ -24,8 +24,15 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
    * plan may target. `start --fault-plan` refuses any other name.
    */
   activities: readonly string[];
+  /**
+   * The signals the workflow handles, by name, with the schema of each one's argument (`null`: it
+   * takes none). `steadfast signal` validates `--arg` against it and refuses any other name.
+   * Omitted: the type handles no signals as far as the CLI knows.
+   */
   signals?: HandlerSchemas;
+  /** The queries the workflow handles, by name (see `signals`); used by `steadfast query`. */
   queries?: HandlerSchemas;
+  /** The updates the workflow handles, by name (see `signals`); used by `steadfast update`. */
   updates?: HandlerSchemas;
 }
 

@@ -59,15 +59,30 @@ export const DEV_SERVER_DB = path.join(STATE_DIR, 'dev-server.db');
 export interface TemporalConfig {
   /** The server's `host:port`, or undefined when none was configured. */
   address?: string;
+  /** The namespace (`TEMPORAL_NAMESPACE` or the profile's); default `default`. */
   namespace: string;
   /** TLS, API key and gRPC metadata, as `@temporalio/envconfig` produced them (address excluded). */
   connectionOptions: Omit<NativeConnectionOptions, 'address'>;
 }
 
+/**
+ * Steadfast's whole configuration, as {@link loadConfig} reads it from the environment: the same
+ * values for the worker, the client, the CLI and the tests.
+ *
+ * @example
+ * const config = loadConfig(); // throws ConfigError naming the variable when a value is unusable
+ * const store = openStore(config.storeUrl);
+ * console.log(config.temporal.address ?? 'no server configured', config.temporal.namespace, config.taskQueue);
+ */
 export interface SteadfastConfig {
+  /** Where and how to reach Temporal. */
   temporal: TemporalConfig;
+  /** The task queue (`STEADFAST_TASK_QUEUE`); default `steadfast`. */
   taskQueue: string;
-  /** Effect store URL: `sqlite:<path>` or `postgres://…`. */
+  /**
+   * Effect store URL, for `openStore`: `STEADFAST_STORE` (`sqlite:<path>` or `postgres://…`), or by
+   * default `sqlite:` and the file `effects.db` in the state folder (`.steadfast/` at the project root).
+   */
   storeUrl: string;
   /** True when `STEADFAST_STORE` set the store (false: the default SQLite file). */
   storeExplicit: boolean;
@@ -77,6 +92,7 @@ export interface SteadfastConfig {
 
 /** Thrown when a configuration value is present but unusable. */
 export class ConfigError extends Error {
+  /** Always `ConfigError`. */
   override readonly name = 'ConfigError';
 }
 
@@ -89,7 +105,12 @@ function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
 }
 
-/** Loads the whole configuration from the environment (and a `temporal.toml` profile, if any). */
+/**
+ * Loads the whole configuration from `env` (default `process.env`) and a `temporal.toml` profile,
+ * if any; blank variables count as unset.
+ * @throws ConfigError naming the variable when a value is present but unusable (a malformed
+ * `temporal.toml`, a `STEADFAST_STORE` that is neither `sqlite:` nor `postgres://`, bad codec keys).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SteadfastConfig {
   const overrideEnvVars = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== ''),

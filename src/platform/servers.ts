@@ -39,11 +39,13 @@ export async function freePort(): Promise<number> {
 export interface TemporalHandle {
   /** `host:port` of the frontend. */
   address: string;
+  /** The namespace its `client` uses and workers should poll (`default` on an embedded server). */
   namespace: string;
   /** The Web UI, when an embedded dev server runs one. */
   uiUrl?: string;
   /** True when this process started the server (and {@link close} stops it). */
   embedded: boolean;
+  /** A client on `namespace`, with Steadfast's data converter (and codec keys, when given). */
   client: Client;
   /** For workers. */
   nativeConnection: NativeConnection;
@@ -53,19 +55,22 @@ export interface TemporalHandle {
   close(): Promise<void>;
 }
 
+/** Options of {@link startDevServer} and {@link openTemporal}. */
 export interface DevServerOptions {
-  /** Serve the Web UI (on `uiPort`, or a free port). */
+  /** Serve the Web UI (on `uiPort`, or a free port). Default `false`. */
   ui?: boolean;
+  /** The Web UI's port, when `ui` is on; default a free port. */
   uiPort?: number;
+  /** The frontend's port on 127.0.0.1; default a free port. */
   port?: number;
   /** Persist the server's state in this SQLite file; default in-memory. */
   dbFilename?: string;
   /**
-   * Extra search attributes to register at start. Steadfast's own (`workflows/search-attributes.ts`,
-   * used by `steadfast faults`) are always registered: workflows upsert them, which fails on a
-   * server that does not know them.
+   * Extra search attributes to register at start. Steadfast's own (`STEADFAST_SEARCH_ATTRIBUTES`,
+   * used by `steadfast faults`) are always registered, so runs can mark their faults.
    */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  /** The server's own log level; default `warn`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Payload encryption keys for the handle's client (workers get them separately). */
   codecKeys?: CodecKeyRing;
@@ -184,7 +189,13 @@ async function spawnDevServer(executablePath: string, opts: DevServerOptions, po
  * Starts a dev server (the Temporal CLI's `server start-dev`) from the resolved binary, with
  * Steadfast's search attributes and {@link DEV_SERVER_DYNAMIC_CONFIG}. A binary on disk is run as
  * a child process of this one (its output on stderr); one that must be downloaded first is started
- * through the SDK's test environment.
+ * through the SDK's test environment. Rejects with a {@link ProvisioningError} listing where it
+ * looked when no binary starts. Stop it with {@link TemporalHandle.close}.
+ *
+ * @example
+ * let temporal: TemporalHandle;
+ * before(async () => { temporal = await startDevServer(); }); // a real server: visibility, search attributes
+ * after(() => temporal.close());
  */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TemporalHandle> {
   const port = opts.port ?? (await freePort());
@@ -209,7 +220,17 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Tempo
   });
 }
 
-/** Starts the time-skipping test server from the resolved binary. */
+/**
+ * Starts the time-skipping test server from the resolved binary, with Steadfast's search
+ * attributes registered. While the handle's client awaits a run's result, time skips ahead to the
+ * run's next timer, so long sleeps take no real time. Rejects with a {@link ProvisioningError} listing where it looked when no binary starts.
+ * Stop it with {@link TemporalHandle.close}.
+ *
+ * @example
+ * let temporal: TemporalHandle;
+ * before(async () => { temporal = await startTimeSkippingServer(); });
+ * after(() => temporal.close());
+ */
 export async function startTimeSkippingServer(opts: Pick<DevServerOptions, 'codecKeys'> = {}): Promise<TemporalHandle> {
   const port = await freePort();
   const env = await withResolvedServer('test-server', (executable) =>
@@ -220,7 +241,11 @@ export async function startTimeSkippingServer(opts: Pick<DevServerOptions, 'code
   return handleFromEnv(env, `127.0.0.1:${port}`);
 }
 
-/** Connects to an external server described by the configuration. Starts nothing. */
+/**
+ * Connects to an external server described by the configuration (`TEMPORAL_ADDRESS`, TLS and API
+ * key settings, or a `temporal.toml` profile). Starts nothing; `close` closes the connections only.
+ * @throws Error when no address is configured, or naming the address when it cannot be reached.
+ */
 export async function connectExternal(config: SteadfastConfig = loadConfig()): Promise<TemporalHandle> {
   const { address, namespace, connectionOptions } = config.temporal;
   if (!address) throw new Error('connectExternal: no TEMPORAL_ADDRESS (or profile address) configured');
@@ -252,7 +277,17 @@ export async function connectExternal(config: SteadfastConfig = loadConfig()): P
 
 /**
  * The server Steadfast should use: the configured external one, or else an embedded dev server.
- * This is the resolution order's first rule: with `TEMPORAL_ADDRESS` set, nothing is started.
+ * This is the resolution order's first rule: with `TEMPORAL_ADDRESS` set, nothing is started (and
+ * `opts` is not used); Steadfast's search attributes are registered on the external namespace
+ * where they are missing, and a failure to do so closes the handle and rejects.
+ *
+ * @example
+ * const temporal = await openTemporal(); // TEMPORAL_ADDRESS, or an embedded dev server
+ * try {
+ *   await temporal.client.workflow.execute(bookTrip, { taskQueue, workflowId: uniqueId('trip'), args: [input] });
+ * } finally {
+ *   await temporal.close();
+ * }
  */
 export async function openTemporal(
   opts: DevServerOptions = {},

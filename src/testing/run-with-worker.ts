@@ -13,7 +13,7 @@ import { createWorker, type SteadfastWorkerOptions } from '../worker/create-work
 export interface WorkerTarget {
   /** The worker's connection to the server. */
   nativeConnection: NativeConnection;
-  /** Default `default`. */
+  /** The namespace the worker polls; default `default`. */
   namespace?: string;
 }
 

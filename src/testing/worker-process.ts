@@ -82,7 +82,8 @@ const live = new Set<WorkerProcess>();
  * const worker = WorkerProcess.start({ temporal, taskQueue, storeUrl: `sqlite:${file}` });
  * await worker.ready;
  * const handle = await temporal.client.workflow.start(bookTrip, { taskQueue, workflowId, args: [input] });
- * await waitUntil(() => store.get('SELECT 1 FROM flights WHERE key = ?', [`${workflowId}/book-flight`]));
+ * const flightKey = runKeyOf(await runKeysOf(handle), 'book-flight');
+ * await waitUntil(() => store.get('SELECT 1 FROM bookings WHERE key = ?', [flightKey]));
  * worker.kill();                             // SIGKILL mid-run
  * const replacement = await worker.restart();
  * await replacement.ready;
@@ -105,8 +106,10 @@ export class WorkerProcess {
   private exit?: Exit;
   private readyPromise?: Promise<void>;
 
-  /** @param options - what {@link WorkerProcess.start} was given (a restart reuses them). */
-  private constructor(readonly options: WorkerProcessOptions) {
+  private constructor(
+    /** What {@link WorkerProcess.start} was given (a restart reuses them). */
+    readonly options: WorkerProcessOptions,
+  ) {
     const { temporal, taskQueue } = options;
     const env: NodeJS.ProcessEnv = {
       ...process.env,

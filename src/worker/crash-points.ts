@@ -32,21 +32,34 @@ import { type BundleConverterOptions, workflowBundle, type WorkflowBundleSource 
 /** The prefix of every marker line. */
 export const CRASH_POINT_MARKER = 'steadfast-crash-point ';
 
+/**
+ * A moment a worker can be killed at (see the module doc): `workflow-task` (completing a workflow
+ * task that schedules the activity), `activity-start` (an attempt starts, before its effect) or
+ * `after-effect` (the attempt's effect committed, its result not yet reported).
+ */
 export type CrashPoint = 'workflow-task' | 'activity-start' | 'after-effect';
 
 /** What a marker line carries. `at` is the wall-clock time (ms) at which the point was reached. */
 export interface CrashPointMarker {
+  /** The point reached. */
   point: CrashPoint;
+  /** The activity type the point is about (scheduled, or attempted). */
   activityType: string;
   /** Idempotency key of the activity's request, when it has one. */
   key?: string;
+  /** The workflow id of the run the activity belongs to. */
   workflowId: string;
+  /** The run id of that run. */
   runId: string;
   /** Activity attempt (activity points only). */
   attempt?: number;
+  /** The identity of the worker that reached the point. */
   identity: string;
+  /** The process id of that worker. */
   pid: number;
+  /** True when this process claimed the armed point and holds there until released or killed. */
   held: boolean;
+  /** Wall-clock time at which the point was reached: epoch milliseconds. */
   at: number;
 }
 
@@ -58,7 +71,14 @@ export function armFile(dir: string, point: CrashPoint, activityType: string): s
 /**
  * Arms a point: the next process to reach it holds there. With `key`, only an activity whose
  * request has that idempotency key, or that runs for the workflow with that id, claims it (others
- * pass, e.g. leftovers of an earlier run).
+ * pass, e.g. leftovers of an earlier run). `dir` is the worker's `STEADFAST_CRASH_POINTS_DIR`
+ * (`WorkerProcessOptions.crashPointsDir`).
+ *
+ * @example
+ * arm(crashPointsDir, 'after-effect', 'bookFlight', workflowId);
+ * const marker = await worker.waitForMarker((m) => m.point === 'after-effect' && m.held);
+ * worker.kill();                                   // the effect committed, its result never reported
+ * // or, to let it carry on: release(crashPointsDir, 'after-effect', 'bookFlight');
  */
 export function arm(dir: string, point: CrashPoint, activityType: string, key?: string): void {
   fs.writeFileSync(armFile(dir, point, activityType), key ?? '');

@@ -46,6 +46,7 @@ export interface WorkflowBundleSource {
   workflowsPath: string;
   /** The user's own workflow interceptor modules, added after Steadfast's. */
   workflowInterceptorModules?: string[];
+  /** Extra webpack options for the bundle (a `webpackConfigHook`, `ignoreModules`); default none. */
   bundlerOptions?: WorkflowBundlerOptions;
 }
 
@@ -91,8 +92,11 @@ export function workflowBundle(
 
 /** Options of {@link createWorker}. */
 export interface SteadfastWorkerOptions extends WorkflowBundleSource {
+  /** The worker's connection to the Temporal server (`NativeConnection.connect`); the caller closes it. */
   connection: NativeConnection;
+  /** The namespace to poll; Steadfast's search attributes are registered (or checked) on it. */
   namespace: string;
+  /** The task queue to poll for workflow and activity tasks. */
   taskQueue: string;
   /** The activity functions, e.g. built over the effect store by the user's `createActivities(store)`. */
   activities?: object;
@@ -127,6 +131,7 @@ export interface SteadfastWorkerOptions extends WorkflowBundleSource {
 
 /** Thrown when a worker would run with a setting that undoes its protection. */
 export class WorkerSetupError extends Error {
+  /** Always `WorkerSetupError`. */
   override readonly name = 'WorkerSetupError';
 }
 
@@ -193,7 +198,11 @@ export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boo
 
 /**
  * Creates (but does not run) a worker for the user's workflows and activities, with Steadfast's
- * interceptors and failover settings.
+ * interceptors and failover settings. Bundles the workflows unless `overrides.workflowBundle` is
+ * given (once per process and source). When the namespace lacks Steadfast's search attributes and
+ * they cannot be registered, it still creates the worker, with fault marking off and a warning.
+ * Rejects with a {@link WorkerSetupError} when codec keys are given with a pre-built bundle that
+ * does not encode failures, and with the SDK's error when bundling or `Worker.create` fails.
  *
  * @example
  * const worker = await createWorker({

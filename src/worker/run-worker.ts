@@ -112,12 +112,19 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
 
 /** What a running worker reports once it polls. */
 export interface WorkerReady {
+  /** The identity it polls with (`STEADFAST_WORKER_IDENTITY`, or `steadfast-worker-<pid>@<host>`). */
   identity: string;
+  /** Its process id. */
   pid: number;
+  /** The `host:port` of the server it connected to. */
   address: string;
+  /** The namespace it polls. */
   namespace: string;
+  /** The task queue it polls. */
   taskQueue: string;
+  /** The failover profile in use (`STEADFAST_FAILOVER_PROFILE`). */
   profile: FailoverProfile;
+  /** The effect store: its kind and printable location (no password), e.g. `sqlite /app/.steadfast/effects.db`. */
   store: string;
   /** Whether it honours fault plans (STEADFAST_FAULT_INJECTION=1). */
   faultInjection: boolean;
@@ -129,6 +136,7 @@ export interface WorkerReady {
 
 /** Thrown when the worker cannot reach its server; the message names the address tried. */
 export class WorkerConnectError extends Error {
+  /** Always `WorkerConnectError`. */
   override readonly name = 'WorkerConnectError';
 }
 
@@ -136,6 +144,7 @@ export class WorkerConnectError extends Error {
 export interface RunWorkerOptions {
   /** The user's workflows and activities (the default export of `steadfast.config.ts`). */
   project: SteadfastProject;
+  /** The shared configuration (server, namespace, task queue, store, codec keys); default `loadConfig(env)`. */
   config?: SteadfastConfig;
   /** Where the worker-only variables are read from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
@@ -149,6 +158,18 @@ export interface RunWorkerOptions {
  * Runs a worker until SIGINT/SIGTERM (the SDK runtime's shutdown signals) and returns once it has
  * shut down. Installs no runtime itself: call `installRuntime()` first. Throws a
  * {@link ConfigError} for a bad setting and a {@link WorkerConnectError} for an unreachable server.
+ * A store that is down at start is waited for; a signal during that wait returns without polling.
+ *
+ * @example
+ * // workers/main.ts
+ * import { installRuntime, runWorker } from 'steadfast/worker';
+ * import project from '../steadfast.config';
+ *
+ * installRuntime('INFO');
+ * runWorker({ project, onReady: (r) => console.log(`worker ${r.identity} polls ${r.taskQueue}`) }).catch((err) => {
+ *   console.error(err.message);
+ *   process.exit(1);
+ * });
  */
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const env = opts.env ?? process.env;

@@ -6,7 +6,14 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { STEADFAST_FAILOVER } from '../common/failover';
 
-/** A call to a downstream service (payments, inventory, hospital systems): short, retried with backoff. */
+/**
+ * A call to a downstream service (payments, inventory, hospital systems): short, retried with
+ * backoff. Each attempt may take 10 s (start-to-close); retries wait 1 s, doubling up to 30 s, for
+ * at most 10 attempts; a non-retryable failure (a business rejection) stops them at once.
+ *
+ * @example
+ * const { bookFlight, bookHotel } = proxyActivities<Activities>(serviceCall);
+ */
 export const serviceCall = {
   startToCloseTimeout: '10 seconds',
   retry: {
@@ -37,8 +44,9 @@ export const compensationCall = {
 /**
  * A long, checkpointed stage (a machine working through a batch): it heartbeats its progress, so a
  * dead worker is noticed after the heartbeat timeout (not after the hour-long start-to-close bound)
- * and the retry resumes from the last checkpoint. The timeout values come from the failover
- * settings (`workers/settings.ts`). Cancellation waits for the stage to stop at a chunk boundary,
+ * and the retry resumes from the last checkpoint. The heartbeat timeout (3 s) and the first retry
+ * interval come from the failover settings ({@link STEADFAST_FAILOVER}); retries double up to 30 s,
+ * for at most 20 attempts. Cancellation waits for the stage to stop at a chunk boundary,
  * so a compensation never races a chunk still being written.
  */
 export const checkpointedStage = {

@@ -80,6 +80,7 @@ export interface CompensationRecord {
   step: string;
   /** Its activity type. */
   activity: string;
+  /** `succeeded`: it completed (within its retries); `failed`: it still failed after them. */
   status: 'succeeded' | 'failed';
   /** For a failed compensation: the failure of its last attempt. */
   failure?: FailureSummary;
@@ -87,6 +88,7 @@ export interface CompensationRecord {
 
 /** A failure reduced to what a report needs. */
 export interface FailureSummary {
+  /** The failure's message (of the innermost failure, for an activity failure). */
   message: string;
   /** `ApplicationFailure` type, or the failure class (`TimeoutFailure`, `CancelledFailure`, …). */
   type?: string;
@@ -96,6 +98,7 @@ export interface FailureSummary {
 export interface SagaCompensationFailedDetails {
   /** The failure that started compensation. */
   original: FailureSummary & { cancelled: boolean };
+  /** How the compensations ran ({@link SagaOptions.order}). */
   order: 'reverse' | 'parallel';
   /** Every compensation that ran, in the order it was started. */
   compensations: CompensationRecord[];
@@ -129,7 +132,7 @@ function summarize(err: unknown): FailureSummary {
  * A saga for one workflow run. Register each step's compensation with {@link step} as you run the
  * step, and wrap the steps in {@link run}.
  *
- * @typeParam A the activity interface the compensations come from (`Activities`).
+ * @typeParam A - the activity interface the compensations come from (`Activities`).
  *
  * @example
  * const { reserveInventory, chargePayment } = proxyActivities<Activities>(serviceCall);
@@ -202,7 +205,7 @@ export class Saga<A extends object> {
    * Runs every registered compensation once (reverse order or all at once), in a non-cancellable
    * scope, and reports how each ended. Never throws for a failed compensation: the caller decides
    * ({@link run} turns failures into a {@link SAGA_COMPENSATION_FAILED} failure). When any ran, it
-   * marks the run as compensated (`recordCompensation`, workflows/fault-record.ts), so
+   * marks the run as compensated (`recordCompensation`), so
    * `steadfast faults` finds it.
    */
   async compensate(): Promise<CompensationRecord[]> {

@@ -3,6 +3,7 @@
  * session or process). Thrown as plain errors, so Temporal retries the activity attempt.
  */
 export class StoreUnavailableError extends Error {
+  /** Always `StoreUnavailableError`. */
   override readonly name = 'StoreUnavailableError';
 }
 

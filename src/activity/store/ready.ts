@@ -13,9 +13,9 @@ export interface StoreReadyOptions {
   signal?: AbortSignal;
   /** Where the log lines go; default `console.warn`. */
   log?: (line: string) => void;
-  /** First pause; doubles up to {@link maxDelayMs}. Default 500 ms. */
+  /** First pause between tries, in ms; doubles up to {@link StoreReadyOptions.maxDelayMs}. Default 500. */
   initialDelayMs?: number;
-  /** Default 10 s. */
+  /** Longest pause between tries, in ms. Default 10 000. */
   maxDelayMs?: number;
 }
 
