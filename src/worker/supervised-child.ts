@@ -14,7 +14,13 @@
  * A worker is supervised when it was started with an IPC channel and `STEADFAST_SUPERVISED=1`.
  */
 import type { Context } from '@temporalio/activity';
-import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import type {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  ActivityInterceptorsFactory,
+  InjectedSinks,
+  Next,
+} from '@temporalio/worker';
 import type { SupervisionSinks } from '../workflow/supervision';
 
 /** The environment variable a supervisor sets on its worker processes. */
@@ -49,10 +55,7 @@ export function tellSupervisor(message: SupervisionMessage): void {
 class SupervisedActivityInterceptor implements ActivityInboundCallsInterceptor {
   constructor(private readonly ctx: Context) {}
 
-  async execute(
-    input: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[0],
-    next: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[1],
-  ): Promise<unknown> {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const { taskToken, workflowExecution, activityId, activityType } = this.ctx.info;
     const token = Buffer.from(taskToken).toString('base64');
     tellSupervisor({

@@ -96,6 +96,7 @@ interface Watched {
 export interface FailoverSupervisorOptions {
   /** A client of the workers' namespace (with the workers' data converter, when payloads are encrypted). */
   client: Client;
+  /** Called with a `recovered` event after each child's exit has been handled. */
   onEvent?(event: SupervisorEvent): void;
 }
 
@@ -266,6 +267,7 @@ export interface RunSupervisorOptions {
   project: SteadfastProject;
   /** How many worker processes to keep running (at least 1). */
   processes: number;
+  /** The connection, namespace, task queue and store (default: `loadConfig(env)`). */
   config?: SteadfastConfig;
   /** The workers' environment (default `process.env`); the supervisor adds its own variables. */
   env?: NodeJS.ProcessEnv;
@@ -276,11 +278,13 @@ export interface RunSupervisorOptions {
   entry?: string;
   /** Stops the supervisor: its workers get SIGTERM (graceful shutdown) and it resolves once they exit. */
   signal?: AbortSignal;
+  /** Called with each event: bundle built, child started, ready, exited, its work recovered, restarting. */
   onEvent?(event: SupervisorEvent): void;
 }
 
 /** Thrown when a worker process exits with a configuration error (exit code 2): restarting would not help. */
 export class SupervisorConfigError extends Error {
+  /** Always `SupervisorConfigError`. */
   override readonly name = 'SupervisorConfigError';
 }
 
