@@ -5,11 +5,20 @@
  * Load: worker processes on PostgreSQL (through HAProxy) and a steady set of open `productionBatch`
  * runs with multi-second stages, replaced as they finish. Each round:
  *
- *   all nodes healthy ──► SIGKILL one node (in turn) ──► poll the shards table every 50 ms
+ *   all nodes up, shard owners settled ──► SIGKILL a node that owns shards (in turn)
+ *     ──► poll the shards table every 50 ms
  *     ──► the survivors own every shard it had  (shard takeover)
  *     ──► the first task handled on a survivor for a run on those shards  (kill → first task)
  *     ──► each hit run's first handled task after the kill  (T_RT of that run)
  *     ──► restart the node, wait until it owns shards again (rejoin)
+ *     ──► and until the owners are those of the first round again (its full share back)
+ *
+ * "Settled": every shard has a running owner and the owner map has not changed for
+ * {@link SETTLED_MS}. The first round's settled owners are the ring's assignment with every node up
+ * (the same addresses hash the same way); later rounds wait until the owners are those again, so
+ * that a kill never lands while a rejoined node is still taking its share back (a shard in transit
+ * would count as the victim's and move without it). A restarted node owns its first shard within
+ * seconds but may get the rest only at a later rebalance.
  *
  * "Handled" is a task completed in the run's history (`WorkflowTaskCompleted`,
  * `ActivityTaskCompleted`), whose time the history service stamps. Prints p50 / p95 / max and writes
@@ -47,6 +56,28 @@ import { uniqueId, waitUntil } from 'steadfast/testing';
 
 /** Open runs kept going during the benchmark. */
 const OPEN_RUNS = 9;
+/** How long the shard owners must stay unchanged before a kill. */
+const SETTLED_MS = 3_000;
+
+/** Waits (bounded) until every shard has a running owner and the owners stayed the same for {@link SETTLED_MS}. */
+async function settledOwners(cluster: ClusterState): Promise<Map<number, number | undefined>> {
+  let last = '';
+  let since = Date.now();
+  return waitUntil(
+    async () => {
+      const owners = await shardOwners(cluster);
+      const running = new Set(cluster.nodes.filter((n) => isOurProcess(n.pid, n.configFile)).map((n) => n.index));
+      const key = JSON.stringify([...owners].sort((a, b) => a[0] - b[0]));
+      if (key !== last || ![...owners.values()].every((node) => node !== undefined && running.has(node))) {
+        last = key;
+        since = Date.now();
+        return undefined;
+      }
+      return Date.now() - since >= SETTLED_MS ? owners : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 250, what: 'the shard owners to settle' },
+  );
+}
 
 interface Round {
   node: number;
@@ -60,6 +91,8 @@ interface Round {
   runsHit: number;
   /** Restart → the node owns shards again. */
   rejoinMs?: number;
+  /** Restart → every shard is with its owner of the first round again (the node has its full share back). */
+  fullShareMs?: number;
 }
 
 function parseArgs(argv: string[]) {
@@ -116,6 +149,8 @@ async function main(): Promise<void> {
   const pool = new WorkerPool({ address: cluster.address, namespace: cluster.namespace, taskQueue, storeUrl, logDir: scratch, client });
   const open = new Set<WorkflowHandle>();
   const rounds: Round[] = [];
+  /** How the runs ended, counted while the benchmark runs (the ones still open at its end are terminated). */
+  const outcomes = { completed: 0, failed: 0 };
   let stopping = false;
 
   const startRun = async () => {
@@ -133,7 +168,16 @@ async function main(): Promise<void> {
     open.add(handle);
     void handle
       .result()
-      .catch(() => undefined)
+      .then(
+        () => {
+          if (!stopping) outcomes.completed++;
+        },
+        (err: Error) => {
+          if (stopping) return;
+          outcomes.failed++;
+          console.log(`run ${handle.workflowId} did not complete: ${err.message}`);
+        },
+      )
       .finally(() => open.delete(handle));
   };
   // Keeps OPEN_RUNS runs going; a start that fails while a node is down is tried again next tick.
@@ -144,13 +188,16 @@ async function main(): Promise<void> {
     }
   })();
 
+  /** The owners with every node up, from the first round. */
+  let fullRing: string | undefined;
+  const ownersKey = (owners: Map<number, number | undefined>) => JSON.stringify([...owners].sort((a, b) => a[0] - b[0]));
   try {
     await Promise.all([pool.start(240_000), pool.start(240_000)]);
     for (let i = 0; i < opts.kills && Date.now() < deadline; i++) {
       await waitUntil(() => open.size >= OPEN_RUNS, { timeoutMs: 60_000, what: 'the open runs' });
-      // Give every open run time to be under way, so that the kill lands mid-run.
-      await new Promise((r) => setTimeout(r, 1_500));
-      const owners = await shardOwners(cluster);
+      // Settling also gives every open run time to be under way, so that the kill lands mid-run.
+      const owners = await settledOwners(cluster);
+      fullRing ??= ownersKey(owners);
       const candidates = cluster.nodes.filter((n) => [...owners.values()].includes(n.index) && isOurProcess(n.pid, n.configFile));
       const victim = candidates[i % candidates.length];
       const runsNow = [...open];
@@ -196,41 +243,63 @@ async function main(): Promise<void> {
         what: `node${kill.node} to own shards again`,
       });
       round.rejoinMs = Date.now() - restartAt;
+      const ring = fullRing;
+      await waitUntil(async () => ownersKey(await shardOwners(cluster)) === ring, {
+        timeoutMs: 180_000,
+        intervalMs: 250,
+        what: 'the shard owners of the first round',
+      }).then(
+        () => void (round.fullShareMs = Date.now() - restartAt),
+        (err: Error) => console.log(`  (${err.message}; going on with the owners as they are)`),
+      );
       rounds.push(round);
       console.log(
         `kill ${i + 1}: node${round.node} (shards ${round.shards.join(',')}): takeover ${ms(round.shardTakeoverMs ?? null)}, ` +
-          `first task ${ms(round.firstTaskMs ?? null)}, ${round.runsHit} run(s) hit, rejoined ${ms(round.rejoinMs ?? null)} after restart`,
+          `first task ${ms(round.firstTaskMs ?? null)}, ${round.runsHit} run(s) hit, ` +
+          `rejoined ${ms(round.rejoinMs ?? null)} after restart, full share back after ${ms(round.fullShareMs ?? null)}`,
       );
     }
+    printFigures(rounds, cluster, outcomes);
   } finally {
     stopping = true;
     await feeder;
+    // Ends the open runs and lets their result() calls settle, so that no call is still being
+    // retried when the connection closes.
+    const left = [...open];
+    await Promise.all(left.map((h) => h.terminate('benchmark over').catch(() => undefined)));
+    await waitUntil(() => open.size === 0, { timeoutMs: 30_000, what: 'the open runs to end' }).catch(() => undefined);
     await pool.stopAll().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${storeDb} WITH (FORCE)`).catch(() => undefined);
     await admin.end().catch(() => undefined);
     if (ownCluster) await clusterDown(cluster.dir).catch((err) => console.error('cluster down failed:', err));
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
 
+/** Prints p50 / p95 / max over the rounds and writes the samples under `.steadfast/bench/`. */
+function printFigures(rounds: Round[], cluster: ClusterState, outcomes: { completed: number; failed: number }): void {
   const figures = {
     kills: rounds.length,
     shardTakeover: distribution(rounds.flatMap((r) => (r.shardTakeoverMs === undefined ? [] : [r.shardTakeoverMs]))),
     firstTaskOnSurvivor: distribution(rounds.flatMap((r) => (r.firstTaskMs === undefined ? [] : [r.firstTaskMs]))),
     runRecovery: distribution(rounds.flatMap((r) => r.runRecoveryMs)),
     rejoin: distribution(rounds.flatMap((r) => (r.rejoinMs === undefined ? [] : [r.rejoinMs]))),
+    fullShare: distribution(rounds.flatMap((r) => (r.fullShareMs === undefined ? [] : [r.fullShareMs]))),
   };
   console.log(`\ncluster failover over ${rounds.length} node kills (3 nodes, ${cluster.numHistoryShards} shards, SIGKILL):`);
   console.log(`  shard takeover (kill → survivors own its shards)   ${fmt(figures.shardTakeover)}`);
   console.log(`  kill → first task handled on a survivor            ${fmt(figures.firstTaskOnSurvivor)}`);
   console.log(`  T_RT of the runs hit (kill → run's next task)      ${fmt(figures.runRecovery)}`);
   console.log(`  rejoin (restart → owns shards again)               ${fmt(figures.rejoin)}`);
+  console.log(`  full share back (restart → first round's owners)   ${fmt(figures.fullShare)}`);
+  console.log(`  runs that ended during the benchmark: ${outcomes.completed} completed, ${outcomes.failed} did not`);
   const outDir = path.join(STATE_DIR, 'bench');
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `cluster-failover-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(out, JSON.stringify({ figures, rounds }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ figures, outcomes, rounds }, null, 2));
   console.log(`samples: ${out}`);
-  fs.rmSync(scratch, { recursive: true, force: true });
 }
 
 main().then(

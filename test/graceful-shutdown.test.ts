@@ -5,6 +5,8 @@
  * from its checkpoint.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startHealthServer, type WorkerProbe } from '../src/worker/health';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
@@ -67,6 +69,46 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
     assert.deepEqual(started, [first.identity, first.identity, second.identity, second.identity, second.identity]);
   });
 
+  it('serves liveness and readiness on loopback; readiness turns 503 on SIGTERM while liveness holds through the drain', async function () {
+    const taskQueue = uniqueId('shutdown-tq');
+    const w = h.spawn(taskQueue, 'probed', { env: { STEADFAST_HEALTH_PORT: '0' } });
+    await w.ready;
+    const bound = w.readyInfo?.health;
+    assert.match(bound ?? '', /^127\.0\.0\.1:\d+$/, `bound on loopback by default: ${bound}`);
+    const probe = async (path: string) => {
+      const res = await fetch(`http://${bound}${path}`);
+      return { status: res.status, body: (await res.json()) as { status: string; state: string } };
+    };
+    assert.deepEqual(await probe('/healthz'), { status: 200, body: { status: 'ok', state: 'RUNNING' } });
+    assert.deepEqual(await probe('/readyz'), { status: 200, body: { status: 'ok', state: 'RUNNING' } });
+
+    const handle = await startLine(taskQueue, 60, 100); // a 6 s stage: long enough to probe its drain
+    const machiningKey = await keyOf(handle, 'batch-1/stage-machining');
+    await w.waitForMarker((m) => m.point === 'activity-start' && m.key === machiningKey);
+    w.kill('SIGTERM');
+    // While the stage finishes: not ready (takes no new work), still live (no probe may kill it).
+    const draining = await waitUntil(
+      async () => {
+        const ready = await probe('/readyz');
+        return ready.status === 503 ? ready : undefined;
+      },
+      { what: 'readiness to turn 503 after SIGTERM' },
+    );
+    assert.equal(draining.body.status, 'unavailable');
+    const live = await probe('/healthz');
+    assert.equal(live.status, 200, JSON.stringify(live));
+    assert.ok(
+      !w.markers.some((m) => m.point === 'after-effect' && m.key === machiningKey),
+      'readiness turned 503 before the in-flight stage had finished',
+    );
+    assert.deepEqual(await w.exited, { code: 0, signal: null }, `clean exit:\n${w.tail.join('\n')}`);
+    assert.ok(w.markers.some((m) => m.point === 'after-effect' && m.key === machiningKey), 'the stage finished in the drain');
+    await assert.rejects(fetch(`http://${bound}/healthz`), 'the endpoint is closed once the process has exited');
+
+    h.spawn(taskQueue, 'after-probed');
+    assert.equal((await handle.result()).completed, 1);
+  });
+
   it('cancels a stage that outlasts the grace time at a chunk boundary; the next worker resumes it', async function () {
     const taskQueue = uniqueId('shutdown-tq');
     const first = h.spawn(taskQueue, 'first', { env: { STEADFAST_SHUTDOWN_GRACE: '1s' } });
@@ -114,6 +156,7 @@ describe('worker process settings', function () {
   for (const [variable, value, expected] of [
     ['STEADFAST_FAILOVER_PROFILE', 'fastest', /STEADFAST_FAILOVER_PROFILE must be one of steadfast, temporal-defaults; got "fastest"/],
     ['STEADFAST_SHUTDOWN_GRACE', 'soon', /STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "soon"/],
+    ['STEADFAST_HEALTH_PORT', 'healthz', /STEADFAST_HEALTH_PORT must be a port \(0-65535\) or host:port, e.g. 9464 or 0.0.0.0:9464; got "healthz"/],
     ['STEADFAST_STORE', 'mysql://db', /STEADFAST_STORE must be "sqlite:<file>" or a "postgres:\/\/" URL/],
   ] as const) {
     it(`exits 2 naming ${variable} when it is invalid, before connecting`, async function () {
@@ -128,4 +171,43 @@ describe('worker process settings', function () {
       assert.match(w.tail.join('\n'), expected);
     });
   }
+});
+
+describe('worker health endpoint (startHealthServer)', function () {
+  it('answers each probe from the worker state, and nothing else', async function () {
+    let current: WorkerProbe = { live: true, ready: false, state: 'STARTING' };
+    const server = await startHealthServer('127.0.0.1:0', () => current);
+    try {
+      const base = `http://${server.address}`;
+      const get = async (path: string, method = 'GET') => {
+        const res = await fetch(`${base}${path}`, { method });
+        return [res.status, await res.text()];
+      };
+      assert.deepEqual(await get('/healthz'), [200, '{"status":"ok","state":"STARTING"}\n']);
+      assert.deepEqual(await get('/readyz'), [503, '{"status":"unavailable","state":"STARTING"}\n']);
+      current = { live: true, ready: true, state: 'RUNNING' };
+      assert.deepEqual(await get('/readyz?verbose=1'), [200, '{"status":"ok","state":"RUNNING"}\n']);
+      assert.deepEqual(await get('/readyz', 'HEAD'), [200, '']);
+      current = { live: false, ready: false, state: 'FAILED' };
+      assert.deepEqual(await get('/healthz'), [503, '{"status":"unavailable","state":"FAILED"}\n']);
+      assert.equal((await get('/metrics'))[0], 404);
+      assert.equal((await get('/healthz', 'POST'))[0], 405);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('names STEADFAST_HEALTH_PORT when the port is taken', async function () {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as net.AddressInfo;
+      await assert.rejects(
+        startHealthServer(`127.0.0.1:${port}`, () => ({ live: true, ready: true, state: 'RUNNING' })),
+        new RegExp(`STEADFAST_HEALTH_PORT: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`),
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
 });

@@ -14,6 +14,7 @@ import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../src/worker/crash-points';
 import { REFERENCE_WORKFLOWS } from './reference-worker';
 import { WORKER_READY_MARKER } from '../workers/main';
+import type { WorkerReady } from '../src/worker/run-worker';
 import type { FailoverProfile } from '../src/common/failover';
 import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
 
@@ -50,6 +51,8 @@ export class WorkerProcess {
   readonly markers: CrashPointMarker[] = [];
   /** The last lines of output (stdout and stderr), for failure messages. */
   readonly tail: string[] = [];
+  /** What the worker reported once it polled (its ready line). */
+  readyInfo?: WorkerReady;
   /** Settles when the process has exited. */
   readonly exited: Promise<Exit>;
   /** Resolves once the worker polls; rejects if it exits first. */
@@ -109,7 +112,10 @@ export class WorkerProcess {
       this.events.emit('marker', marker);
       return;
     }
-    if (line.startsWith(WORKER_READY_MARKER)) this.events.emit('ready');
+    if (line.startsWith(WORKER_READY_MARKER)) {
+      this.readyInfo = JSON.parse(line.slice(WORKER_READY_MARKER.length)) as WorkerReady;
+      this.events.emit('ready');
+    }
     this.keep(line);
   }
 

@@ -200,7 +200,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         const victim = ready[Math.floor(victims[nextKill] * ready.length)];
         await scrapeInto(victim, lastCounters);
         pool.kill(victim);
-        if (options.respawn) respawning.push(pool.start().catch((err) => log(`chaos: respawning a worker failed: ${(err as Error).message}`)));
+        if (options.respawn) respawning.push(respawn(pool, deadline, log));
         nextKill++;
       }
       await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
@@ -208,7 +208,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         const stoppedAt = Date.now();
         await server?.close();
         server = undefined;
-        server = await startDevServer({ port, dbFilename });
+        server = await restartDevServer(port, dbFilename, deadline, log);
         restarts.push({ stoppedAt, upAt: Date.now() });
       }
       await Promise.all(
@@ -370,6 +370,35 @@ function closingStatus(e: temporal.api.history.v1.IHistoryEvent | undefined): st
   if (e.workflowExecutionTerminatedEventAttributes) return 'terminated';
   if (e.workflowExecutionTimedOutEventAttributes) return 'timed_out';
   return 'running';
+}
+
+/**
+ * Starts the dev server again on its port and database file. A start that fails (a loaded machine
+ * can make the server miss its own start-up deadline on a large file) is retried until the chaos
+ * run's deadline, so a restart fault never ends the run by itself.
+ */
+async function restartDevServer(port: number, dbFilename: string, deadline: number, log: (line: string) => void): Promise<TemporalHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ port, dbFilename });
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      log(`chaos: restarting the server (attempt ${attempt}) failed: ${(err as Error).message}; trying again`);
+    }
+  }
+}
+
+/** Replaces a killed worker; a replacement that exits or never polls (e.g. during the server restart) is replaced in turn, until the deadline. */
+async function respawn(pool: WorkerPool, deadline: number, log: (line: string) => void): Promise<void> {
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
+    try {
+      await pool.start();
+      return;
+    } catch (err) {
+      log(`chaos: respawning a worker (attempt ${attempt}) failed: ${(err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 /** How many starts are in flight at once: enough to start a thousand runs in seconds, few enough for a busy dev server. */

@@ -20,18 +20,29 @@ export interface RuntimeSettings {
 }
 
 /**
+ * A `host:port` to listen on from a setting that is a port or `host:port`: `9464` →
+ * `127.0.0.1:9464` (loopback unless a host is named), `0.0.0.0:9464` as given. With `allowZero`, port
+ * 0 (any free port) is accepted too.
+ * @throws Error naming `variable` and the expected form when the value is not a port
+ */
+export function bindAddressSetting(variable: string, value: string | number, allowZero = false): string {
+  const text = String(value).trim();
+  const match = /^(?:(.+):)?(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  const low = allowZero ? 0 : 1;
+  if (!match || port < low || port > 65_535) {
+    throw new Error(`${variable} must be a port (${low}-65535) or host:port, e.g. 9464 or 0.0.0.0:9464; got "${text}"`);
+  }
+  return `${match[1] ?? '127.0.0.1'}:${port}`;
+}
+
+/**
  * The Prometheus bind address for a STEADFAST_METRICS_PORT value: `9464` → `127.0.0.1:9464`
  * (loopback unless a host is named), `0.0.0.0:9464` as given.
  * @throws Error naming the variable and the expected form when the value is not a port
  */
 export function metricsBindAddress(value: string | number): string {
-  const text = String(value).trim();
-  const match = /^(?:(.+):)?(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65_535) {
-    throw new Error(`STEADFAST_METRICS_PORT must be a port (1-65535) or host:port, e.g. 9464 or 0.0.0.0:9464; got "${text}"`);
-  }
-  return `${match[1] ?? '127.0.0.1'}:${port}`;
+  return bindAddressSetting('STEADFAST_METRICS_PORT', value);
 }
 
 /**

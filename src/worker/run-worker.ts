@@ -6,9 +6,10 @@
  * 127.0.0.1:7233, where `steadfast server` listens; a worker never starts a server), registers
  * Steadfast's search attributes if the namespace lacks them, opens the effect store, and polls the
  * task queue until SIGINT or SIGTERM. On a signal the SDK runtime shuts the worker down gracefully:
- * it stops polling, lets in-flight activities finish within the shutdown grace time (a checkpointed
- * stage still running then is cancelled and stops at a chunk boundary; its next attempt resumes
- * there), then the store and connection are closed.
+ * it stops polling (readiness turns 503 at once), lets in-flight activities finish within the
+ * shutdown grace time (a checkpointed stage still running then is cancelled and stops at a chunk
+ * boundary; its next attempt resumes there), then the store, connection and health endpoint are
+ * closed.
  *
  * Worker-only variables (the shared ones are read by `platform/config.ts`):
  *   STEADFAST_WORKER_IDENTITY   identity shown in histories (default `steadfast-worker-<pid>@<host>`)
@@ -16,6 +17,9 @@
  *   STEADFAST_SHUTDOWN_GRACE    overrides the profile's shutdown grace time (e.g. `45s`, to match a
  *                               longer termination grace period); the force time is 5 s more
  *   STEADFAST_WORKFLOW_BUNDLE   a pre-built workflow bundle file (skips bundling at start)
+ *   STEADFAST_HEALTH_PORT       serve `/healthz` and `/readyz` (see `health.ts`) on this port, bound
+ *                               on 127.0.0.1, or on `host:port` (`0.0.0.0:8080` in a container);
+ *                               off unless set
  *   STEADFAST_FAULT_INJECTION   `1` honours the fault plans in runs' memos (demo, chaos, tests);
  *                               off by default, so a production worker ignores them
  *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `crash-points.ts` (tests, benchmarks);
@@ -49,7 +53,9 @@ import {
   serverAddress,
   type SteadfastConfig,
 } from '../platform/config';
+import { bindAddressSetting } from '../platform/runtime';
 import { crashPointBundle, crashPointOptions } from './crash-points';
+import { startHealthServer, type HealthServer } from './health';
 import type { FailoverProfile } from '../common/failover';
 import { createWorkerReporting, faultInjectionFromEnv } from './create-worker';
 import { isSupervised, SUPERVISED_ENV, supervisedWorkerOptions, tellSupervisor } from './supervised-child';
@@ -92,6 +98,15 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
   if (!['0', '1', 'true', 'false'].includes(faultInjectionSetting)) {
     throw new ConfigError(`STEADFAST_FAULT_INJECTION must be 1 (on) or 0 (off, the default); got "${faultInjectionSetting}"`);
   }
+  const healthSetting = readEnv(env, 'STEADFAST_HEALTH_PORT');
+  let healthBind: string | undefined;
+  if (healthSetting !== undefined) {
+    try {
+      healthBind = bindAddressSetting('STEADFAST_HEALTH_PORT', healthSetting, true);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   const faultInjection = faultInjectionFromEnv(env);
   const crashPointsDir = readEnv(env, 'STEADFAST_CRASH_POINTS_DIR');
   if (crashPointsDir && !faultInjection) {
@@ -107,6 +122,7 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
     shutdownGraceMs,
     bundlePath,
     crashPointsDir,
+    healthBind,
   };
 }
 
@@ -132,6 +148,8 @@ export interface WorkerReady {
   codecKey?: string;
   /** Search attributes this worker had to register. */
   registered: string[];
+  /** `host:port` of its `/healthz` and `/readyz` endpoint; absent unless STEADFAST_HEALTH_PORT is set. */
+  health?: string;
 }
 
 /** Thrown when the worker cannot reach its server; the message names the address tried. */
@@ -174,7 +192,7 @@ export interface RunWorkerOptions {
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig(env);
-  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir, faultInjection } = loadWorkerProcessConfig(env);
+  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir, faultInjection, healthBind } = loadWorkerProcessConfig(env);
   const supervised = isSupervised(env);
   if (supervised && !bundlePath) {
     // The supervision sink exists only in the bundle its supervisor builds.
@@ -185,10 +203,25 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const warning = plaintextConnectionWarning(config, address);
   if (warning) console.warn(warning);
   const { namespace } = config.temporal;
+  const stopping = new AbortController();
+  let worker: Worker | undefined;
+  // Up from the start, so that a probe sees "live, not ready" while the worker connects, waits for
+  // its store and bundles its workflows.
+  let health: HealthServer | undefined;
+  if (healthBind) {
+    health = await startHealthServer(healthBind, () => {
+      if (!worker) return { live: true, ready: false, state: stopping.signal.aborted ? 'STOPPING' : 'STARTING' };
+      const state = worker.getState();
+      return { live: state !== 'FAILED', ready: state === 'RUNNING' && !stopping.signal.aborted, state };
+    }).catch((err: Error) => {
+      throw new ConfigError(err.message, { cause: err });
+    });
+  }
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect({ address, ...config.temporal.connectionOptions });
   } catch (err) {
+    await health?.close();
     throw new WorkerConnectError(
       `cannot reach the Temporal server at ${address} (${source}): ${(err as Error).message}. ` +
         'Start one with "steadfast server", or set TEMPORAL_ADDRESS to a running server.',
@@ -196,7 +229,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     );
   }
   const store = openStore(config.storeUrl);
-  const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     stopping.abort();
     opts.onShutdown?.(signal);
@@ -204,7 +236,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   // Before the store wait, so that a signal while the store is down ends the process cleanly.
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let worker: Worker | undefined;
   try {
     // A store that is down at start is waited for (with a log line per try), not a crash.
     const prepared = await untilStoreReady(async () => {
@@ -262,6 +293,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       faultInjection,
       ...(config.codecKeys ? { codecKey: config.codecKeys.current } : {}),
       registered,
+      ...(health ? { health: health.address } : {}),
     });
     // Resolves once the SDK's signal handler has shut the worker down: polling stopped, in-flight
     // tasks finished or, past the grace time, cancelled.
@@ -271,5 +303,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     process.off('SIGTERM', onSignal);
     await store.close().catch((err) => console.error('closing the effect store failed:', err));
     await connection.close().catch((err) => console.error('closing the connection failed:', err));
+    await health?.close();
   }
 }

@@ -151,6 +151,7 @@ export async function worker(config: SteadfastConfig, emit: Emit): Promise<Comma
           { event: 'ready', ...r },
           `worker polling task queue ${r.taskQueue} on ${r.address} (namespace ${r.namespace}); effects in ${r.store}` +
             (r.registered.length ? `\nregistered search attributes: ${r.registered.join(', ')}` : '') +
+            (r.health ? `\nhealth: http://${r.health}/healthz, readiness: http://${r.health}/readyz` : '') +
             '\nCtrl-C (or SIGTERM) shuts it down gracefully.',
         ),
       onShutdown: (signal) => emit({ event: 'stopping', signal }, `${signal}: shutting down gracefully (running tasks finish first)…`),
