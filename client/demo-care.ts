@@ -66,6 +66,12 @@ export const careScenarios: DemoScenario[] = [
       console.log('  the on-call clinician was paged: signing the patient off');
       await handle.signal(signOffSignal, { clinician: 'dr-on-call' });
     },
-    after: careState,
+    async after(store, runTag, handle) {
+      const line = await careState(store, runTag, handle);
+      if (!(await store.get('SELECT key FROM care_events WHERE key = ?', [runKeyOf(await runKeysOf(handle), 'page-on-call/1')]))) {
+        throw new Error(`the on-call clinician was never paged; ${line}`);
+      }
+      return line;
+    },
   },
 ];

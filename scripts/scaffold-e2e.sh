@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end, as a new user: pack Steadfast, scaffold a project with `steadfast init` pointing at the
 # tarball, install it from the registry, and run docs/tutorial.md in it (its npm test and npm start,
-# then the added step and its tests). Checks that the consumer loads Steadfast's compiled JavaScript,
+# then the added step and its tests), then `steadfast chaos` on the project's own workflow types. Checks that the consumer loads Steadfast's compiled JavaScript,
 # never its TypeScript sources. Prints each step; exits non-zero at the first failure.
 # Needs network access to the package registries only (npm, and PyPI for `steadfast setup`).
 set -euo pipefail
@@ -39,4 +39,18 @@ test ! -e "$installed/src" || { echo "$installed ships src/" >&2; exit 1; }
 }
 echo "ok: dist only, typings from dist/*.d.ts"
 
-step "done: the scaffold installs from the tarball, its tests pass, npm start books a trip"
+step "npx steadfast chaos in the scaffold: its own workflow types under faults and a worker kill, no chaos code of its own"
+# The generic chaos type of each declared type, from its example input; exit 0 when every invariant holds.
+(cd "$project" && npx steadfast chaos --workflows 10 --kills 1 --seed 9 --json --no-progress) > "$work/chaos.json" || {
+  echo "steadfast chaos failed in the scaffold:" >&2
+  cat "$work/chaos.json" >&2
+  exit 1
+}
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const o = r.outcomesByType.bookTrip;
+  if (!r.passed || !o || o.runs !== 10 || o.incorrect || o.notTerminal) throw new Error("unexpected chaos report: " + JSON.stringify(r.outcomesByType));
+  console.log("ok: " + r.invariants.map((v) => v.name + " (" + v.checked + ")").join(", "));
+' "$work/chaos.json"
+
+step "done: the scaffold installs from the tarball, its tests pass, npm start books a trip, steadfast chaos passes"

@@ -23,10 +23,10 @@ export function cliEnv(overrides: Record<string, string | undefined>): NodeJS.Pr
   return env;
 }
 
-/** Runs `steadfast <args>` to completion. */
-export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+/** Runs `steadfast <args>` to completion (in `cwd`, a project's folder; default ours). */
+export function runCli(args: string[], env: Record<string, string | undefined>, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -29,7 +29,7 @@ import { checkInvariants, type InvariantVerdict } from '../src/chaos/invariants'
 import type { ChaosFaultPlan } from '../src/chaos/plan';
 import { failureTypeOf } from '../src/chaos/fault-records';
 import { runRecordOf } from '../src/client/run-record';
-import type { ChaosRunDraw, ChaosWorkflowType, RunRecord } from '../src/chaos/workflow-types';
+import { describeOutcome, outcomeMatches, type ChaosRunDraw, type ChaosWorkflowType, type RunRecord } from '../src/chaos/workflow-types';
 import { installRuntime } from '../src/platform/runtime';
 import { workflowStartOptions } from '../src/common/failover';
 import { arm, type CrashPoint } from '../src/worker/crash-points';
@@ -38,7 +38,8 @@ import { CHAOS_TYPES } from '../chaos';
 import { storeVerified } from '../chaos/store-verified';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
-import { openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
+import type { WorkerProcess } from 'steadfast/testing';
+import { openCrashHarness, type CrashHarness } from './crash-harness';
 
 const CHAOS_WORKFLOW_TYPES: Record<string, ChaosWorkflowType> = Object.fromEntries(CHAOS_TYPES.map((t) => [t.name, t]));
 
@@ -230,10 +231,9 @@ export class CrashMatrix {
     const status = d.status.name.toLowerCase();
     const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
     const expected = type.expected(cell.plan, draw);
-    const outcomeCorrect =
-      expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === expected.failureType;
+    const outcomeCorrect = outcomeMatches(expected, status, failureType);
     if (!outcomeCorrect) {
-      problems.push(`ended ${status}${failureType ? ` (${failureType})` : ''}, expected ${expected.status === 'failed' ? `failed (${expected.failureType})` : 'completed'}${failure ? `: ${String(failure)}` : ''}`);
+      problems.push(`ended ${status}${failureType ? ` (${failureType})` : ''}, expected ${describeOutcome(expected)}${failure ? `: ${String(failure)}` : ''}`);
     }
 
     // The kill landed: the step ran again, on the survivor, after the killed attempt timed out.
@@ -258,7 +258,7 @@ export class CrashMatrix {
       outcomeCorrect,
     };
     this.records.push(record);
-    problems.push(...(await type.checkEffects(this.h.store, record)));
+    problems.push(...(await type.checkEffects!(this.h.store, record)));
     const result: CellResult = {
       ...base,
       outcome: !outcomeCorrect ? 'WRONG' : status === 'completed' ? 'completed' : 'compensated',

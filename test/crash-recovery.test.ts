@@ -16,7 +16,8 @@ import { productionBatch } from '../workflows';
 import type { ProductionBatchInput } from '../workflows/production-batch';
 import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { productionEffects, productionLine, repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { firstMarker, killAllWorkers, openCrashHarness, type CrashHarness, type WorkerProcess } from './worker-process';
+import { firstMarker, WorkerProcess } from 'steadfast/testing';
+import { openCrashHarness, type CrashHarness } from './crash-harness';
 
 describe('crash recovery with real worker processes on the dev server', function () {
   let h: CrashHarness;
@@ -26,7 +27,7 @@ describe('crash recovery with real worker processes on the dev server', function
   });
 
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   after(async function () {

@@ -7,11 +7,14 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startHealthServer, type WorkerProbe } from '../src/worker/health';
+import type { WorkerReady } from '../src/worker/run-worker';
+import { WORKER_READY_MARKER } from '../workers/main';
 import { workflowStartOptions } from '../src/common/failover';
 import { productionBatch } from '../workflows';
 import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { repeatedEffects, stageAttempts, stageChunks } from './production-store';
-import { killAllWorkers, openCrashHarness, spawnWorker, type CrashHarness } from './worker-process';
+import { WorkerProcess } from 'steadfast/testing';
+import { openCrashHarness, spawnReferenceWorker, type CrashHarness } from './crash-harness';
 
 describe('graceful shutdown of a worker process on SIGTERM', function () {
   let h: CrashHarness;
@@ -21,7 +24,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
   });
 
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   after(async function () {
@@ -73,7 +76,9 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
     const taskQueue = uniqueId('shutdown-tq');
     const w = h.spawn(taskQueue, 'probed', { env: { STEADFAST_HEALTH_PORT: '0' } });
     await w.ready;
-    const bound = w.readyInfo?.health;
+    // The worker's ready line (workers/main.ts) carries the address its health endpoint bound.
+    const readyLine = await waitUntil(() => w.tail.find((l) => l.startsWith(WORKER_READY_MARKER)), { timeoutMs: 30_000, what: 'the ready line' });
+    const bound = (JSON.parse(readyLine.slice(WORKER_READY_MARKER.length)) as WorkerReady).health;
     assert.match(bound ?? '', /^127\.0\.0\.1:\d+$/, `bound on loopback by default: ${bound}`);
     const probe = async (path: string) => {
       const res = await fetch(`http://${bound}${path}`);
@@ -150,7 +155,7 @@ describe('graceful shutdown of a worker process on SIGTERM', function () {
 
 describe('worker process settings', function () {
   afterEach(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
   });
 
   for (const [variable, value, expected] of [
@@ -160,8 +165,9 @@ describe('worker process settings', function () {
     ['STEADFAST_STORE', 'mysql://db', /STEADFAST_STORE must be "sqlite:<file>" or a "postgres:\/\/" URL/],
   ] as const) {
     it(`exits 2 naming ${variable} when it is invalid, before connecting`, async function () {
-      const w = spawnWorker({
-        address: '127.0.0.1:1', // never reached: the settings are checked first
+      const w = spawnReferenceWorker({
+        // Never reached: the settings are checked first (and the worker never polls, so no client).
+        temporal: { address: '127.0.0.1:1', namespace: 'default' },
         taskQueue: uniqueId('bad-settings'),
         storeUrl: 'sqlite::memory:',
         identity: uniqueId('worker-bad'),

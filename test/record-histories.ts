@@ -24,7 +24,8 @@ import { startDevServer, startTimeSkippingServer, type TemporalHandle } from '..
 import { arm } from '../src/worker/crash-points';
 import { referenceWorker } from './reference-worker';
 import { scenarios, type Scenario } from './scenarios';
-import { firstMarker, killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
+import { firstMarker, WorkerProcess } from 'steadfast/testing';
+import { spawnReferenceWorker, writeReferenceCrashPointBundle } from './crash-harness';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
@@ -89,7 +90,7 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-record-'));
   const storeUrl = `sqlite:${path.join(scratch, 'effects.db')}`;
   const store: EffectStore = openStore(storeUrl);
-  const [temporal, bundlePath] = await Promise.all([startDevServer(), writeCrashPointBundle(scratch)]);
+  const [temporal, bundlePath] = await Promise.all([startDevServer(), writeReferenceCrashPointBundle(scratch)]);
   try {
     await prepareStore(store);
     for (const scenario of list) {
@@ -98,8 +99,8 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
       for (const [point, activityType] of scenario.crash!) arm(crashPointsDir, point, activityType);
       let spawned = 0;
       const spawn = () =>
-        spawnWorker({
-          address: temporal.address,
+        spawnReferenceWorker({
+          temporal,
           taskQueue,
           storeUrl,
           identity: `recorder-worker-${++spawned}`,
@@ -120,10 +121,10 @@ async function recordCrashScenarios(list: Scenario[]): Promise<void> {
       }
       await handle.result();
       await writeHistories(temporal, scenario, handle);
-      await killAllWorkers();
+      await WorkerProcess.killAll();
     }
   } finally {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
     await store.close();
     await temporal.close();
     fs.rmSync(scratch, { recursive: true, force: true });

@@ -18,7 +18,8 @@ import type { ProductionBatchInput } from '../workflows/production-batch';
 import { DevServerProcess } from './dev-server-process';
 import { historyEvents, keyOf, tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { productionEffects, repeatedEffects, stageChunks } from './production-store';
-import { killAllWorkers, spawnWorker, writeCrashPointBundle, type WorkerProcess } from './worker-process';
+import { WorkerProcess } from 'steadfast/testing';
+import { spawnReferenceWorker, writeReferenceCrashPointBundle } from './crash-harness';
 
 describe('dev server killed and restarted on its persisted SQLite file', function () {
   let scratch: string;
@@ -34,7 +35,7 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
   });
 
   after(async function () {
-    await killAllWorkers();
+    await WorkerProcess.killAll();
     await connection?.close().catch((err) => console.error('closing the client failed:', err));
     await server?.kill().catch((err) => console.error('stopping the dev server failed:', err));
     await cleanupStore?.();
@@ -44,12 +45,16 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
   it('completes every run with every effect exactly once', async function () {
     const dbFile = path.join(scratch, 'temporal.db');
     const port = await freePort();
-    const [bundlePath] = await Promise.all([writeCrashPointBundle(scratch), (server = new DevServerProcess(dbFile, port)).ready()]);
+    const [bundlePath] = await Promise.all([writeReferenceCrashPointBundle(scratch), (server = new DevServerProcess(dbFile, port)).ready()]);
 
+    // The harness's own connection, made before the workers: it tells when they poll, and it
+    // rides out the restart.
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
     const taskQueue = uniqueId('restart-tq');
     const workers: WorkerProcess[] = ['a', 'b'].map((name) =>
-      spawnWorker({
-        address: server!.address,
+      spawnReferenceWorker({
+        temporal: { address: server!.address, namespace: 'default', client },
         taskQueue,
         storeUrl: `sqlite:${storeFile}`,
         identity: uniqueId(`worker-${name}`),
@@ -59,8 +64,6 @@ describe('dev server killed and restarted on its persisted SQLite file', functio
     );
     await Promise.all(workers.map((w) => w.ready));
 
-    connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
     const lines: ProductionBatchInput[] = ['north', 'south', 'east'].map((name) => ({
       lineId: uniqueId(`line-${name}`),
       product: 'bracket',

@@ -29,7 +29,7 @@ import { FAULT_PLAN_MEMO_KEY } from '../src/common/fault-plan';
 import { TransferStep } from '../contracts/finance-steps';
 import { tempSqliteStore, uniqueId, waitUntil } from './helpers';
 import { pgTestUrl } from './stores';
-import { spawnWorker } from './worker-process';
+import { spawnReferenceWorker } from './crash-harness';
 
 /** A PostgreSQL server of this test's own, on a fixed port, that can be stopped and started again. */
 class OwnPostgres {
@@ -218,10 +218,11 @@ describe('the effect store under outages', function () {
       it('unreachable when a worker starts: it says so, retries, and becomes ready once the store is back', async function () {
         const port = await freePort();
         const late = new OwnPostgres(port);
-        const worker = spawnWorker({
-          address: temporal.address,
-          namespace: temporal.namespace,
+        const worker = spawnReferenceWorker({
+          temporal,
           taskQueue: uniqueId('late-store'),
+          // It polls only once the store is back: PostgreSQL's start, then the worker's backoff.
+          readyTimeoutMs: 120_000,
           storeUrl: `postgres://postgres@127.0.0.1:${port}/steadfast_test`,
           identity: uniqueId('late'),
         });

@@ -21,7 +21,8 @@ import { PROJECT_ROOT } from '../src/platform/config';
 import { workflowStartOptions } from '../src/common/failover';
 import { historyEvents, keyOf, uniqueId, waitUntil } from './helpers';
 import { storeBackends, type TempStore } from './stores';
-import { killAllWorkers, spawnWorker } from './worker-process';
+import { WorkerProcess } from 'steadfast/testing';
+import { spawnReferenceWorker } from './crash-harness';
 
 for (const backend of storeBackends) {
   describe(`killing a worker process right after an effect commits (${backend.name})`, function () {
@@ -35,7 +36,7 @@ for (const backend of storeBackends) {
       temp = await backend.open();
     });
     after(async function () {
-      await killAllWorkers();
+      await WorkerProcess.killAll();
       await temp?.cleanup();
       await temporal?.close().catch((err) => console.error('server teardown failed:', err));
     });
@@ -45,14 +46,13 @@ for (const backend of storeBackends) {
       const f = await seedFinance(store);
       const taskQueue = uniqueId('kill-tq');
       const workerOptions = (identity: string) => ({
-        address: temporal.address,
-        namespace: temporal.namespace,
+        temporal,
         taskQueue,
         storeUrl: temp.url,
         identity,
         env: { STEADFAST_LOG_LEVEL: 'ERROR' },
       });
-      const first = spawnWorker(workerOptions(uniqueId('first-worker')));
+      const first = spawnReferenceWorker(workerOptions(uniqueId('first-worker')));
       await first.ready;
 
       // The first attempt commits the charge, then never replies: the moment to kill the worker.
@@ -91,7 +91,7 @@ for (const backend of storeBackends) {
       first.kill('SIGKILL');
       assert.equal((await first.exited).signal, 'SIGKILL');
 
-      const second = spawnWorker(workerOptions(uniqueId('second-worker')));
+      const second = spawnReferenceWorker(workerOptions(uniqueId('second-worker')));
       await second.ready;
       const started = Date.now();
       const result = await handle.result();

@@ -1,12 +1,14 @@
 /**
  * The correctness verdict of a chaos run: a list of invariant checks, each returning whether it
- * holds and, when not, what broke. The harness always runs the built-in ones, plus the store-wide
- * checks that the workflow types in the mix bring (`ChaosWorkflowType.invariants`: the reference
- * application's finance types bring its `verifyStore`); callers add more through
+ * holds and, when not, what broke. The harness always runs the built-in ones (every run terminal,
+ * as its plan calls for; each run's effects as its type expects, for the types that check their
+ * effects), plus the store-wide checks that the workflow types in the mix bring
+ * (`ChaosWorkflowType.invariants`: a generic type brings `GENERIC_INVARIANTS`, the reference
+ * application's finance types its `verifyStore`); callers add more through
  * `runChaos(options, { invariants })`.
  */
 import type { EffectStore } from '../activity/store';
-import type { ChaosWorkflowType, RunRecord } from './workflow-types';
+import { describeOutcome, type ChaosWorkflowType, type RunRecord } from './workflow-types';
 
 /** What a check sees: the effect store and every run of the chaos run. */
 export interface InvariantContext {
@@ -81,38 +83,46 @@ export const everyOutcomeCorrect: InvariantCheck = {
       runs.length,
       runs
         .filter((r) => r.status !== 'running' && !r.outcomeCorrect)
-        .map((r) => {
-          const want = r.expected.status === 'failed' ? `failed (${r.expected.failureType})` : 'completed';
-          return `${r.workflowId}: ${r.status}${r.failureType ? ` (${r.failureType})` : ''}, expected ${want}`;
-        }),
+        .map((r) => `${r.workflowId}: ${r.status}${r.failureType ? ` (${r.failureType})` : ''}, expected ${describeOutcome(r.expected)}`),
     );
   },
 };
 
-/** Each run's effects are exactly the expected ones, once each, each with its idempotency record. */
+/**
+ * Each run's effects are exactly the expected ones, once each, each with its idempotency record:
+ * for the runs whose type checks its effects (`ChaosWorkflowType.checkEffects`).
+ */
 export const effectsExactlyOnce: InvariantCheck = {
   name: 'effects exactly once',
   description: "each run's effects in the store: the expected ones, one per key, none duplicated",
   async check({ store, runs, types }) {
     const violations: string[] = [];
-    for (const run of runs) violations.push(...(await types[run.workflowType].checkEffects(store, run)));
-    return verdict(runs.length, violations);
+    let checked = 0;
+    for (const run of runs) {
+      const checkEffects = types[run.workflowType]?.checkEffects;
+      if (!checkEffects) continue;
+      checked++;
+      violations.push(...(await checkEffects(store, run)));
+    }
+    return verdict(checked, violations);
   },
 };
 
-/** The checks every chaos run makes. */
+/** The checks every chaos run makes ({@link effectsExactlyOnce} only when a type in the mix checks its effects). */
 export const BUILTIN_INVARIANTS: readonly InvariantCheck[] = [everyRunTerminal, everyOutcomeCorrect, effectsExactlyOnce];
 
 /**
  * The invariants of a chaos run over `typeNames`: the built-in ones, then each store-wide check
- * the types bring (once, even when several types bring it), then `extra`.
+ * the types bring (once, even when several types bring it), then `extra`. {@link effectsExactlyOnce}
+ * is left out when no type in the mix checks its runs' effects: it would check nothing.
  */
 export function defaultInvariants(
   types: Readonly<Record<string, ChaosWorkflowType>>,
   typeNames: readonly string[],
   extra: readonly InvariantCheck[] = [],
 ): InvariantCheck[] {
-  const out: InvariantCheck[] = [...BUILTIN_INVARIANTS];
+  const checksEffects = typeNames.some((t) => types[t]?.checkEffects);
+  const out: InvariantCheck[] = BUILTIN_INVARIANTS.filter((c) => c !== effectsExactlyOnce || checksEffects);
   for (const check of [...typeNames.flatMap((t) => types[t]?.invariants ?? []), ...extra]) {
     if (!out.includes(check)) out.push(check);
   }

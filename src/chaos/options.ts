@@ -85,7 +85,8 @@ export function parseChaosOptions(input: unknown, knownTypes: readonly string[])
   }
   if (!knownTypes.length) {
     throw new ChaosUsageError(
-      'invalid chaos options:\n  types: this project puts no workflow type under chaos; list them in chaos.types of steadfast.config.ts',
+      'invalid chaos options:\n  types: this project declares no workflow type; declare them in workflowTypes of steadfast.config.ts ' +
+        '(defineWorkflowType, with an example input), or list chaos types in chaos.types',
     );
   }
   const types = parsed.data.types ?? [...knownTypes];

@@ -44,7 +44,7 @@ import { scrape, workerCounters } from './prometheus';
 import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
 import { renderReportHtml } from './report-html';
 import { WorkerPool, type PooledWorker } from './worker-pool';
-import { projectChaosTypes, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
+import { outcomeMatches, projectChaosTypes, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
 
 /** Seams for callers: more invariants (e.g. a store-wide `verify`), more workflow types. */
 export interface ChaosExtensions {
@@ -470,8 +470,7 @@ export async function recordOfRun(
   const failureType = failureTypeOf(closing?.workflowExecutionFailedEventAttributes?.failure);
   const result = closing?.workflowExecutionCompletedEventAttributes ? await handle.result().catch(() => undefined) : undefined;
   const status = d.status.name === 'RUNNING' ? 'running' : d.status.name.toLowerCase();
-  const outcomeCorrect =
-    run.expected.status === 'completed' ? status === 'completed' : status === 'failed' && failureType === run.expected.failureType;
+  const outcomeCorrect = outcomeMatches(run.expected, status, failureType);
   return {
     workflowId: run.workflowId,
     namespace,

@@ -2,16 +2,44 @@
  * What the chaos harness needs to know about each workflow type it can run: the activities that
  * may get faults, how to draw a run (its input and the simulated world it meets), what the store
  * must hold before it starts, what outcome a fault plan must lead to, and how to check the run's
- * effects in the store. A project puts a type under chaos by listing it in `chaos.types` of its
- * `steadfast.config.ts`.
+ * effects in the store.
+ *
+ * A project gets one for each of its `workflowTypes` without writing anything more: the generic type
+ * built from the type's spec (`genericChaosType`: its example input, its activities, generic
+ * invariants over the effect store). A type with stronger, scenario-specific checks (money
+ * conserved, stock accounted for) is listed in `chaos.types` of `steadfast.config.ts`, which wins
+ * over the generic type of the same name.
  */
 import type { EffectStore } from '../activity/store';
 import { loadProject } from '../config/load';
+import { genericChaosType } from './generic-type';
 import type { InvariantCheck } from './invariants';
 import type { ChaosFaultPlan, Rng } from './plan';
 
-/** The terminal state a run must reach: completed, or failed with a given failure type. */
-export type ExpectedOutcome = { status: 'completed' } | { status: 'failed'; failureType: string };
+/**
+ * The terminal state a run must reach: completed; failed with a given failure type; or, when the
+ * type cannot tell in advance (a generic type does not know which activities a run reaches),
+ * either completed or failed with one of `failureTypes`.
+ */
+export type ExpectedOutcome =
+  | { status: 'completed' }
+  | { status: 'failed'; failureType: string }
+  | { status: 'completed-or-failed'; failureTypes: readonly string[] };
+
+/** True when a run that ended with `status` (lower-case) and `failureType` ended as `expected` says. */
+export function outcomeMatches(expected: ExpectedOutcome, status: string, failureType: string | undefined): boolean {
+  if (status === 'completed') return expected.status !== 'failed';
+  if (status !== 'failed' || failureType === undefined) return false;
+  if (expected.status === 'failed') return failureType === expected.failureType;
+  return expected.status === 'completed-or-failed' && expected.failureTypes.includes(failureType);
+}
+
+/** An expected outcome in words: `completed`, `failed (SimulatedPermanentFault)`, `completed or failed (A, B)`. */
+export function describeOutcome(expected: ExpectedOutcome): string {
+  if (expected.status === 'failed') return `failed (${expected.failureType})`;
+  if (expected.status === 'completed-or-failed') return `completed or failed (${expected.failureTypes.join(', ')})`;
+  return 'completed';
+}
 
 /**
  * One run as drawn from the seed: the workflow's arguments and, when the run is set up to meet
@@ -72,8 +100,12 @@ export interface ChaosWorkflowType {
   seed?(store: EffectStore, run: ChaosRunDraw & { workflowId: string }): Promise<void>;
   /** The terminal state that `plan` must lead to for this run. */
   expected(plan: ChaosFaultPlan, run: ChaosRunDraw): ExpectedOutcome;
-  /** Problems with this run's effects in the store (empty when they are exactly as expected). */
-  checkEffects(store: EffectStore, run: RunRecord): Promise<string[]>;
+  /**
+   * Problems with this run's effects in the store (empty when they are exactly as expected). A
+   * type that cannot know its runs' effects (a generic type) leaves it out and brings store-wide
+   * {@link invariants} instead.
+   */
+  checkEffects?(store: EffectStore, run: RunRecord): Promise<string[]>;
   /**
    * Store-wide checks that runs of this type need (the finance types: `storeVerified`). The
    * harness adds each one once to the default invariants when a run of the type is in the mix.
@@ -86,8 +118,15 @@ export interface ChaosWorkflowType {
   businessRejections?: readonly string[];
 }
 
-/** The workflow types the project puts under chaos (`chaos.types` in its `steadfast.config.ts`), by name. */
+/**
+ * The workflow types the project can put under chaos, by name: a generic type for each of its
+ * `workflowTypes`, replaced by the type of the same name in `chaos.types` where it declares one.
+ * @throws ChaosUsageError when a workflow type's example does not match its input schema
+ */
 export function projectChaosTypes(): Record<string, ChaosWorkflowType> {
-  const types = (loadProject().chaos?.types ?? []) as ChaosWorkflowType[];
-  return Object.fromEntries(types.map((t) => [t.name, t]));
+  const project = loadProject();
+  const declared = (project.chaos?.types ?? []) as ChaosWorkflowType[];
+  const names = new Set(declared.map((t) => t.name));
+  const generic = (project.workflowTypes ?? []).filter((spec) => !names.has(spec.workflow.name)).map(genericChaosType);
+  return Object.fromEntries([...generic, ...declared].map((t) => [t.name, t]));
 }

@@ -239,7 +239,7 @@ Every command accepts --json (one JSON document on stdout; long-running commands
       new Option('--ui-origin <origin>', `a Web UI origin allowed to call it from a browser; repeat for more (default: http://127.0.0.1:${DEFAULT_UI_PORT} and http://localhost:${DEFAULT_UI_PORT})`)
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
-    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (needed for the UI to pass its access token)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (a codec server reached over the network)')
     .option('--tls-key <file>', 'the PEM key of --tls-cert')
     .addHelpText(
       'after',

@@ -16,5 +16,15 @@ export {
   steadfastDataConverter,
 } from './data-converter';
 export { ENCODED_FAILURES_MARKER } from './failure-converter';
+export {
+  DEMO_CODEC_KEYS_FILE,
+  DEMO_CODEC_KEY_ID,
+  DEMO_CODEC_SERVER_TOKEN_FILE,
+  demoCodecKeys,
+  startDemoCodecServer,
+  type DemoCodecKeys,
+  type DemoCodecServer,
+  type DemoCodecServerOptions,
+} from './demo';
 export { CODEC_KEYS_FILE_VAR, CODEC_KEYS_VAR, CodecKeyError, CodecKeyRing, loadCodecKeys, parseCodecKeys } from './keys';
 export { DEFAULT_CODEC_SERVER_PORT, startCodecServer, type CodecServer, type CodecServerOptions } from './server';

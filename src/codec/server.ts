@@ -8,10 +8,13 @@
  *           ──► codec (400 naming the key id if it cannot decrypt) ──► 200 {"payloads": [...]}
  *
  * Every request needs a token: `Authorization: Bearer <token>` (what `temporal … --codec-auth
- * "Bearer <token>"` sends, and the header the Web UI sends with "pass the user access token"), or,
- * for a Web UI without a login (which cannot add headers), the token as the path segment before
- * `/encode` or `/decode`: `--ui-codec-endpoint http://127.0.0.1:8089/<token>`. Binds 127.0.0.1
- * unless told otherwise; with a certificate and key it serves HTTPS.
+ * "Bearer <token>"` sends), or the token as the path segment before `/encode` or `/decode`:
+ * `--ui-codec-endpoint http://127.0.0.1:8089/<token>`. The path is for the Web UI: it POSTs to
+ * `<endpoint>/decode` with `Content-Type` and `X-Namespace` only (hence the CORS preflight); its
+ * "pass access token" setting adds `Authorization: Bearer <the signed-in user's OIDC token>`, and
+ * only to an HTTPS endpoint, which matches none of these tokens (a proxy that checks the user's
+ * token belongs in front for that). Binds 127.0.0.1 unless told otherwise; with a certificate and
+ * key it serves HTTPS.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import fs from 'node:fs';

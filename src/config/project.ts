@@ -15,7 +15,8 @@
  * ```
  *
  * `steadfast worker` runs a worker for `workflowsPath` and `activities`; `steadfast start <type>`
- * validates input against `workflowTypes`; `steadfast chaos` draws runs of `chaos.types`.
+ * validates input against `workflowTypes`; `steadfast chaos` draws runs of every declared type (from its
+ * example input, with generic invariants), or of the type of the same name in `chaos.types`.
  */
 import type { EffectStore } from '../activity/store/types';
 import type { WorkflowBundlerOptions } from '../worker/create-worker';
@@ -45,7 +46,10 @@ export interface SteadfastProject {
   seed?(store: EffectStore, opts: { tag?: string }): Promise<{ json: Record<string, unknown>; text: string }>;
   /** Runs the project's demo (`steadfast demo`); resolves with the exit code. */
   demo?(): Promise<number>;
-  /** The workflow types `steadfast chaos` draws runs of: `ChaosWorkflowType`s (from `steadfast/testing`). */
+  /**
+   * Workflow types under chaos with checks of their own (`ChaosWorkflowType` from `steadfast/testing`);
+   * each replaces the generic type that `steadfast chaos` builds from the declaration of the same name.
+   */
   chaos?: { types: unknown[] };
 }
 

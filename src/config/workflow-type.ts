@@ -17,7 +17,11 @@ export interface WorkflowTypeSpec<W extends Workflow = Workflow> {
   summary: string;
   /** Schema of the workflow's (single) input argument. */
   input: z.ZodType<Parameters<W>[0]>;
-  /** An example input, shown in help and in errors. */
+  /**
+   * An example input, shown in help and in errors, and the input of every run that `steadfast
+   * chaos` starts of this type (checked against {@link WorkflowTypeSpec.input} first). It should
+   * complete when nothing fails.
+   */
   example: Parameters<W>[0];
   /**
    * The activity type names the workflow schedules, compensations included: the names a fault

@@ -72,6 +72,12 @@ export interface DevServerOptions {
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   /** The server's own log level; default `warn`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * The Web UI's codec server (`--ui-codec-endpoint`): the UI sends payloads to `<endpoint>/decode`
+   * to show them decoded. The endpoint shows in the server's command line and in the UI's settings
+   * (`/api/v1/settings`): anyone who can reach the UI can read it, token included.
+   */
+  uiCodecEndpoint?: string;
   /** Payload encryption keys for the handle's client (workers get them separately). */
   codecKeys?: CodecKeyRing;
 }
@@ -92,6 +98,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string | number> = {
 /** `--dynamic-config-value` arguments for {@link DEV_SERVER_DYNAMIC_CONFIG}. */
 export function dynamicConfigArgs(config: Record<string, string | number> = DEV_SERVER_DYNAMIC_CONFIG): string[] {
   return Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
+/** `--ui-codec-endpoint` when the UI runs and has a codec server. */
+function uiCodecArgs(opts: DevServerOptions, uiPort: number | undefined): string[] {
+  return uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
 }
 
 function handleFromEnv(env: TestWorkflowEnvironment, address: string, uiUrl?: string): TemporalHandle {
@@ -145,6 +156,7 @@ async function spawnDevServer(executablePath: string, opts: DevServerOptions, po
     '--port', String(port),
     '--namespace', namespace,
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...uiCodecArgs(opts, uiPort),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     '--log-format', 'pretty',
     '--log-level', opts.logLevel ?? 'warn',
@@ -212,7 +224,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Tempo
         dbFilename: opts.dbFilename,
         searchAttributes: [...STEADFAST_SEARCH_ATTRIBUTES, ...(opts.searchAttributes ?? [])],
         log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
-        extraArgs: dynamicConfigArgs(),
+        extraArgs: [...dynamicConfigArgs(), ...uiCodecArgs(opts, uiPort)],
       },
       client: { dataConverter: steadfastDataConverter(opts.codecKeys) },
     });

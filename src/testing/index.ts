@@ -10,7 +10,8 @@
  * - {@link WorkerProcess}: a real worker process to kill mid-run and restart.
  * - {@link recordHistory} and {@link replayHistories}: replay regression tests.
  * - {@link compensationOrder}: a saga's compensations, in order, read from its history.
- * - The types a project uses to put its workflow types under chaos.
+ * - The types a project uses to put its workflow types under chaos: {@link genericChaosType} (what
+ *   `steadfast chaos` builds from each declared workflow type) and its {@link GENERIC_INVARIANTS}.
  *
  * @example
  * import assert from 'node:assert/strict';
@@ -61,5 +62,9 @@ export {
 export { arm, release, type CrashPoint, type CrashPointMarker } from '../worker/crash-points';
 export { compensationOrder, recordHistory, replayHistories, type HistoryLike } from './histories';
 export type { ChaosWorkflowType, ChaosRunDraw, ExpectedOutcome, RunRecord as ChaosRunRecord } from '../chaos/workflow-types';
+export { genericChaosType } from '../chaos/generic-type';
+export type { HandlerSchemas, WorkflowTypeSpec } from '../config/workflow-type';
+export type { FailoverProfile } from '../common/failover';
+export { GENERIC_INVARIANTS, effectsAtMostOnce, compensatedRunsUndone } from '../chaos/generic-invariants';
 export type { ChaosFaultPlan, Rng } from '../chaos/plan';
 export { verdict, type InvariantCheck, type InvariantContext, type InvariantVerdict } from '../chaos/invariants';

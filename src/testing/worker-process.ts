@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../platform/config';
 import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../worker/crash-points';
+import type { FailoverProfile } from '../common/failover';
 import type { WorkflowBundleSource } from '../worker/create-worker';
 import { defaultWorkerIdentity } from '../worker/run-worker';
 import { SUPERVISED_ENV } from '../worker/supervised-child';
@@ -27,8 +28,12 @@ export interface WorkerProcessTarget {
   address: string;
   /** The namespace the worker polls. */
   namespace: string;
-  /** Asked for the task queue's pollers, to tell when the worker is ready. */
-  client: Client;
+  /**
+   * Asked for the task queue's pollers, to tell when the worker is ready. Leave it out only for a
+   * worker that is expected to exit without polling (bad settings): its {@link WorkerProcess.ready}
+   * then rejects.
+   */
+  client?: Client;
 }
 
 /** Options of {@link WorkerProcess.start}. */
@@ -47,6 +52,8 @@ export interface WorkerProcessOptions {
   identity?: string;
   /** Honour fault plans (`STEADFAST_FAULT_INJECTION`); default `true`. */
   faultInjection?: boolean;
+  /** The failover settings the worker runs with (`STEADFAST_FAILOVER_PROFILE`); default the worker's own (`steadfast`). */
+  profile?: FailoverProfile;
   /** Turns the crash points on with this directory (`STEADFAST_CRASH_POINTS_DIR`); arm them with `arm()`. */
   crashPointsDir?: string;
   /** A pre-built workflow bundle file (`STEADFAST_WORKFLOW_BUNDLE`), to skip bundling at start. */
@@ -122,6 +129,7 @@ export class WorkerProcess {
       ...(options.identity ? { STEADFAST_WORKER_IDENTITY: options.identity } : {}),
       ...(options.crashPointsDir ? { STEADFAST_CRASH_POINTS_DIR: options.crashPointsDir } : {}),
       ...(options.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: options.bundlePath } : {}),
+      ...(options.profile ? { STEADFAST_FAILOVER_PROFILE: options.profile } : {}),
       ...(options.supervised ? { [SUPERVISED_ENV]: '1' } : {}),
       ...options.env,
     };
@@ -163,7 +171,8 @@ export class WorkerProcess {
   /**
    * Resolves once the server lists the worker among the task queue's pollers (workflow and
    * activity); rejects, with the worker's last output, if it exits first or does not poll within
-   * `readyTimeoutMs`. The server is asked only once something awaits this.
+   * `readyTimeoutMs`, or at once when the target has no client. The server is asked only once
+   * something awaits this.
    */
   get ready(): Promise<void> {
     return (this.readyPromise ??= this.waitReady(this.options.readyTimeoutMs ?? 60_000));
@@ -186,6 +195,9 @@ export class WorkerProcess {
 
   private async waitReady(timeoutMs: number): Promise<void> {
     const { client, namespace } = this.options.temporal;
+    if (!client) {
+      throw new Error(`worker ${this.identity}: cannot tell when it is ready without a client (WorkerProcessOptions.temporal.client)`);
+    }
     const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = proto.api.enums.v1.TaskQueueType;
     const exitedFirst = this.exited.then(() => {
       throw new Error(`worker ${this.identity} exited before it was ready (${JSON.stringify(this.exit)}):\n${this.tail.join('\n')}`);

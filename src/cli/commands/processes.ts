@@ -335,7 +335,7 @@ export async function codecServer(config: SteadfastConfig, opts: CodecServerComm
       `codec server on ${server.url} (keys ${ready.keyIds.join(', ')}; new payloads use ${ready.currentKey})\n` +
         `token: from ${source}\n` +
         `temporal CLI: temporal workflow show -w <id> --codec-endpoint ${server.url} --codec-auth "Bearer $(cat <token file>)"\n` +
-        `Web UI (origins ${opts.uiOrigin.join(', ') || 'none'}): --ui-codec-endpoint ${server.url}/<token>, or "pass the user access token" over HTTPS\n` +
+        `Web UI (origins ${opts.uiOrigin.join(', ') || 'none'}): --ui-codec-endpoint ${server.url}/<token> (the UI sends no token header of its own)\n` +
         'Ctrl-C stops it.',
     );
     const signal = await stopped;
