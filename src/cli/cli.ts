@@ -30,7 +30,7 @@ import { causeChain, formatChain } from '../client/failures';
 import { faults, history, list, STATUS_VALUES, type StatusName } from './commands/inspect';
 import * as operate from './commands/operate';
 import { ok, type CommandOutput } from './commands/output';
-import { bundle, codecServer, demo, server, worker, type Emit } from './commands/processes';
+import { bundle, codecServer, demo, server, supervisedWorkers, worker, type Emit } from './commands/processes';
 import { CODEC_KEYS_FILE_VAR, CodecKeyError, DEFAULT_CODEC_SERVER_PORT } from '../codec';
 import * as clusterCommands from './commands/cluster';
 import { reset, type ResetTarget } from './commands/reset';
@@ -195,11 +195,16 @@ Every command accepts --json (one JSON document on stdout; long-running commands
       print(await server(opts, emitter(Boolean(opts.json))), Boolean(opts.json));
     });
 
-  command('worker', 'run a worker on STEADFAST_TASK_QUEUE until SIGINT/SIGTERM (graceful shutdown)').action(
-    async (opts: { json?: boolean }) => {
-      print(await worker(loadCliConfig(), emitter(Boolean(opts.json))), Boolean(opts.json));
-    },
-  );
+  command('worker', 'run a worker on STEADFAST_TASK_QUEUE until SIGINT/SIGTERM (graceful shutdown)')
+    .addOption(
+      new Option('--processes <n>', 'run n worker processes under a supervisor that fails a dead one\'s work over at once and restarts it')
+        .argParser(parsedBy(positiveInt, 'a positive integer')),
+    )
+    .action(async (opts: { json?: boolean; processes?: number }) => {
+      const emit = emitter(Boolean(opts.json));
+      const config = loadCliConfig();
+      print(opts.processes ? await supervisedWorkers(config, opts.processes, emit) : await worker(config, emit), Boolean(opts.json));
+    });
 
   command('bundle', "write the project's workflow bundle to a file, for workers started with STEADFAST_WORKFLOW_BUNDLE")
     .requiredOption('--out <file>', 'where to write the bundle (e.g. .steadfast/workflow-bundle.js)')

@@ -16,6 +16,7 @@ import { CRASH_POINT_MARKER, crashPointBundle, type CrashPointMarker } from '../
 import type { FailoverProfile } from '../common/failover';
 import type { BundleConverterOptions, WorkflowBundleSource } from '../worker/create-worker';
 import { defaultWorkerIdentity } from '../worker/run-worker';
+import { SUPERVISED_ENV } from '../worker/supervised-child';
 import { uniqueId, waitUntil } from './wait';
 
 /** The `steadfast` executable: src/testing and dist/testing both sit two folders below bin/. */
@@ -57,6 +58,12 @@ export interface WorkerProcessOptions {
   crashPointsDir?: string;
   /** A pre-built workflow bundle file (`STEADFAST_WORKFLOW_BUNDLE`), to skip bundling at start. */
   bundlePath?: string;
+  /**
+   * Start it as a supervised worker (`STEADFAST_SUPERVISED=1` and an IPC channel), for a
+   * `FailoverSupervisor` to watch through {@link WorkerProcess.child}. Needs `bundlePath`: a bundle
+   * with the supervision module (`supervisedBundle`).
+   */
+  supervised?: boolean;
   /** Appends the process's stdout and stderr to this file. */
   logFile?: string;
   /** More environment (wins over the variables above). */
@@ -123,10 +130,15 @@ export class WorkerProcess {
       ...(options.crashPointsDir ? { STEADFAST_CRASH_POINTS_DIR: options.crashPointsDir } : {}),
       ...(options.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: options.bundlePath } : {}),
       ...(options.profile ? { STEADFAST_FAILOVER_PROFILE: options.profile } : {}),
+      ...(options.supervised ? { [SUPERVISED_ENV]: '1' } : {}),
       ...options.env,
     };
     const args = options.script ? ['--import', 'tsx', options.script] : [STEADFAST_BIN, 'worker'];
-    this.child = spawn(process.execPath, args, { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, args, {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.supervised ? (['ipc'] as const) : [])],
+    });
     if (this.child.pid === undefined) throw new Error(`could not start a worker process (${args.join(' ')})`);
     this.pid = this.child.pid;
     this.identity = options.identity ?? defaultWorkerIdentity(this.pid);

@@ -53,6 +53,19 @@ export {
   type WorkerReady,
 } from './run-worker';
 export {
+  runSupervisor,
+  supervisedBundle,
+  FailoverSupervisor,
+  type SupervisedBundleOptions,
+  SupervisorConfigError,
+  WORKER_PROCESS_EXITED,
+  FAILED_ATTEMPT_RETRY_DELAY,
+  type RunSupervisorOptions,
+  type FailoverSupervisorOptions,
+  type SupervisorEvent,
+} from './supervisor';
+export { SUPERVISED_ENV, type SupervisionMessage } from './supervised-child';
+export {
   STEADFAST_FAILOVER,
   TEMPORAL_DEFAULTS,
   failoverSettings,

@@ -24,6 +24,8 @@
  *                               off by default, so a production worker ignores them
  *   STEADFAST_CRASH_POINTS_DIR  enables the crash points of `crash-points.ts` (tests, benchmarks);
  *                               only together with STEADFAST_FAULT_INJECTION=1
+ *   STEADFAST_SUPERVISED        `1` (set by a supervisor, with an IPC channel): report in-flight
+ *                               activity attempts and cached runs to the supervisor (`supervisor.ts`)
  *
  * A worker whose server is not on this machine needs an explicit STEADFAST_STORE, and warns when
  * its connection has no TLS. With codec keys configured it encrypts payloads and failure messages.
@@ -34,7 +36,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  type ActivityInterceptorsFactory,
+  type InjectedSinks,
+  type Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import type { Sinks } from '@temporalio/workflow';
 import { openStore } from '../activity/store';
 import { untilStoreReady } from '../activity/store/ready';
 import type { SteadfastProject } from '../config/project';
@@ -52,6 +61,7 @@ import { startHealthServer, type HealthServer } from './health';
 import type { FailoverProfile } from '../common/failover';
 import { createWorkerReporting, faultInjectionFromEnv } from './create-worker';
 import { tracingFromConfig, type SteadfastTracing } from '../tracing/tracing';
+import { isSupervised, SUPERVISED_ENV, supervisedWorkerOptions, tellSupervisor } from './supervised-child';
 
 const PROFILES: FailoverProfile[] = ['steadfast', 'temporal-defaults'];
 
@@ -188,6 +198,11 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig(env);
   const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir, faultInjection, healthBind } = loadWorkerProcessConfig(env);
+  const supervised = isSupervised(env);
+  if (supervised && !bundlePath) {
+    // The supervision sink exists only in the bundle its supervisor builds.
+    throw new ConfigError(`${SUPERVISED_ENV}=1 needs STEADFAST_WORKFLOW_BUNDLE: the bundle the supervisor built`);
+  }
   assertStoreForRemoteServer(config);
   const { address, source } = serverAddress(config);
   const warning = plaintextConnectionWarning(config, address);
@@ -247,17 +262,25 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       overrides.shutdownForceTime = shutdownGraceMs + 5_000;
     }
     if (bundlePath) overrides.workflowBundle = { codePath: bundlePath };
-    let outerActivityInterceptors;
+    const outerActivityInterceptors: ActivityInterceptorsFactory[] = [];
+    const sinks: InjectedSinks<Sinks> = {};
+    if (supervised) {
+      // Outermost of all: an attempt held at a crash point is still in flight for the supervisor.
+      const child = supervisedWorkerOptions();
+      outerActivityInterceptors.push(child.activityInterceptor);
+      Object.assign(sinks, child.sinks);
+    }
     if (crashPointsDir) {
-      const { activityInterceptor, sinks } = crashPointOptions(crashPointsDir, identity);
-      // Outermost, so that activity-start is reported even for attempts that fault injection fails.
-      outerActivityInterceptors = [activityInterceptor];
-      overrides.sinks = sinks;
+      const crash = crashPointOptions(crashPointsDir, identity);
+      // Outside Steadfast's own, so that activity-start is reported even for attempts that fault injection fails.
+      outerActivityInterceptors.push(crash.activityInterceptor);
+      Object.assign(sinks, crash.sinks);
       overrides.workflowBundle ??= await crashPointBundle(opts.project, {
         encodeFailures: config.codecKeys !== undefined,
         tracing: tracing !== undefined,
       });
     }
+    if (Object.keys(sinks).length) overrides.sinks = sinks;
     let registered: string[];
     ({ worker, registered } = await createWorkerReporting({
       connection,
@@ -270,11 +293,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       faultInjection,
       codecKeys: config.codecKeys,
       failoverProfile: profile,
-      activityInterceptors: outerActivityInterceptors,
+      activityInterceptors: outerActivityInterceptors.length ? outerActivityInterceptors : undefined,
       tracing,
       overrides,
     }));
     const running = worker.run();
+    if (supervised) tellSupervisor({ steadfast: 'ready', identity });
     opts.onReady?.({
       identity,
       pid: process.pid,

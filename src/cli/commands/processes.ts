@@ -15,6 +15,7 @@ import type * as RuntimeModule from '../../platform/runtime';
 import type * as ServersModule from '../../platform/servers';
 import type * as WorkerModule from '../../worker/run-worker';
 import type * as CreateWorkerModule from '../../worker/create-worker';
+import type * as SupervisorModule from '../../worker/supervisor';
 import { loadProject } from '../../config/load';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { OperationError, UsageError } from '../cli-errors';
@@ -29,6 +30,7 @@ const runtime = () => require('../../platform/runtime') as typeof RuntimeModule;
 const servers = () => require('../../platform/servers') as typeof ServersModule;
 const workers = () => require('../../worker/run-worker') as typeof WorkerModule;
 const createWorkerModule = () => require('../../worker/create-worker') as typeof CreateWorkerModule;
+const supervisorModule = () => require('../../worker/supervisor') as typeof SupervisorModule;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
@@ -173,6 +175,58 @@ export async function worker(config: SteadfastConfig, emit: Emit): Promise<Comma
     throw err;
   }
   return { ...ok({ event: 'stopped' }, 'worker stopped'), compact: true };
+}
+
+/**
+ * `steadfast worker --processes N`: N worker processes under a supervisor (`runSupervisor`), until
+ * SIGINT/SIGTERM. A worker process that dies has its in-flight activity attempts failed at once
+ * (retried on a survivor) and its sticky queues reset, and is replaced.
+ */
+export async function supervisedWorkers(config: SteadfastConfig, processes: number, emit: Emit): Promise<CommandOutput> {
+  const { runSupervisor, SupervisorConfigError } = supervisorModule();
+  const { address } = serverAddress(config);
+  emit({ event: 'starting', address, processes }, `bundling the workflows once, then starting ${processes} worker processes for ${address}…`);
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    emit({ event: 'stopping', signal }, `${signal}: shutting the worker processes down gracefully (running tasks finish first)…`);
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runSupervisor({
+      project: loadProject(),
+      processes,
+      config,
+      signal: stop.signal,
+      onEvent: (e) => {
+        const text =
+          e.event === 'bundled'
+            ? `workflow bundle built in ${e.ms} ms`
+            : e.event === 'started'
+              ? `worker process ${e.slot} started (pid ${e.pid})`
+              : e.event === 'ready'
+                ? `worker process ${e.slot} polling task queue ${config.taskQueue} as ${e.identity}`
+                : e.event === 'exited'
+                  ? `worker process ${e.slot} (pid ${e.pid}) exited (${e.signal ?? `code ${e.code}`})`
+                  : e.event === 'recovered'
+                    ? `handed over the work of ${e.identity}: ${e.failed} activity attempt(s) failed for retry on a survivor, ` +
+                      `${e.stickyReset} sticky queue(s) reset, in ${e.ms} ms` +
+                      (e.errors.length ? `\n  ${e.errors.join('\n  ')}` : '')
+                    : `restarting worker process ${e.slot} in ${e.delayMs} ms`;
+        emit(e, text);
+      },
+    });
+  } catch (err) {
+    if (err instanceof SupervisorConfigError || err instanceof ConfigError) {
+      throw new UsageError({ code: 'bad-setting', message: err.message, field: 'environment', expected: 'valid worker settings' }, { cause: err });
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return { ...ok({ event: 'stopped' }, 'worker processes stopped'), compact: true };
 }
 
 /** `steadfast demo`: the project's demo (`demo` in its config). With `--json` its narrative goes to stderr. */
