@@ -223,7 +223,9 @@ describe('the effect store under outages', function () {
           taskQueue: uniqueId('late-store'),
           // It polls only once the store is back: PostgreSQL's start, then the worker's backoff.
           readyTimeoutMs: 120_000,
-          storeUrl: `postgres://postgres@127.0.0.1:${port}/steadfast_test`,
+          // The `postgres` database exists as soon as the server accepts connections; `steadfast_test` is
+          // created a moment later by .ci/postgres, and a worker connecting in between would be told it does not exist.
+          storeUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
           identity: uniqueId('late'),
         });
         try {

@@ -8,6 +8,7 @@ Usage: python client.py <address> <namespace> <task-queue> <tag> <fixture.json>
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 
@@ -140,3 +141,8 @@ async def main() -> None:
 
 
 asyncio.run(main())
+# The SDK's Rust runtime threads can still be running while the interpreter finalizes, which
+# sometimes aborts the process ("PyGILState_Release ... finalizing") after the work is done and
+# printed. Exit without finalizing: the output is flushed and nothing else is pending.
+sys.stdout.flush()
+os._exit(0)
