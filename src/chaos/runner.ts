@@ -373,45 +373,55 @@ function closingStatus(e: temporal.api.history.v1.IHistoryEvent | undefined): st
 }
 
 /**
- * Starts the dev server again on its port and database file. A start that fails (a loaded machine
- * can make the server miss its own start-up deadline on a large file) is retried until the chaos
- * run's deadline, so a restart fault never ends the run by itself.
+ * Calls `fn` until it resolves. A failure that `retryable` accepts (default: any) is logged and tried
+ * again after `delayMs(attempt)`, until the chaos run's deadline; then, or for any other failure, it is thrown.
  */
-async function restartDevServer(port: number, dbFilename: string, deadline: number, log: (line: string) => void): Promise<TemporalHandle> {
+async function retryUntil<T>(
+  what: string,
+  deadline: number,
+  log: (line: string) => void,
+  fn: (attempt: number) => Promise<T>,
+  { retryable = () => true, delayMs }: { retryable?: (err: unknown) => boolean; delayMs: (attempt: number) => number },
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startDevServer({ port, dbFilename });
+      return await fn(attempt);
     } catch (err) {
-      if (Date.now() >= deadline) throw err;
-      log(`chaos: restarting the server (attempt ${attempt}) failed: ${(err as Error).message}; trying again`);
+      if (!retryable(err) || Date.now() >= deadline) throw err;
+      const wait = delayMs(attempt);
+      log(`chaos: ${what} (attempt ${attempt}) failed: ${(err as Error).message}; retrying in ${wait} ms`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+/**
+ * Starts the dev server again on its port and database file. A loaded machine can make the server
+ * miss its own start-up deadline on a large file, so a failed start is retried: a restart fault
+ * never ends the run by itself.
+ */
+function restartDevServer(port: number, dbFilename: string, deadline: number, log: (line: string) => void): Promise<TemporalHandle> {
+  return retryUntil('restarting the server', deadline, log, () => startDevServer({ port, dbFilename }), { delayMs: () => 0 });
 }
 
 /** Replaces a killed worker; a replacement that exits or never polls (e.g. during the server restart) is replaced in turn, until the deadline. */
 async function respawn(pool: WorkerPool, deadline: number, log: (line: string) => void): Promise<void> {
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
-    try {
-      await pool.start();
-      return;
-    } catch (err) {
-      log(`chaos: respawning a worker (attempt ${attempt}) failed: ${(err as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
+  await retryUntil('respawning a worker', deadline, log, () => pool.start(), { delayMs: () => 1_000 }).catch((err: Error) =>
+    log(`chaos: respawning a worker failed for good: ${err.message}`),
+  );
 }
 
 /** How many starts are in flight at once: enough to start a thousand runs in seconds, few enough for a busy dev server. */
 const START_CONCURRENCY = 16;
+
+/** gRPC status codes: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
+const TRANSIENT_GRPC_CODES = [14, 4, 8];
 
 /**
  * A start refused by a busy or restarting server, which the same start may pass later: the gRPC codes
  * of an overloaded frontend, and a namespace not (yet) in the registry of a server that just came up
  * on its database file.
  */
-/** gRPC status codes: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
-const TRANSIENT_GRPC_CODES = [14, 4, 8];
-
 function transientStartError(err: unknown): boolean {
   if (err instanceof NamespaceNotFoundError) return true;
   const cause = err instanceof Error && isGrpcServiceError(err.cause) ? err.cause : isGrpcServiceError(err) ? err : undefined;
@@ -424,33 +434,33 @@ function transientStartError(err: unknown): boolean {
  * attempt reached the server) takes that run. Any other error ends the chaos run.
  */
 async function startRuns(client: Client, runs: PlannedRun[], taskQueue: string, deadline: number, log: (line: string) => void): Promise<void> {
+  const startOne = (run: PlannedRun): Promise<WorkflowHandle> =>
+    retryUntil(
+      `starting ${run.workflowId}`,
+      deadline,
+      log,
+      (attempt) =>
+        client.workflow
+          .start(run.type.name, {
+            taskQueue,
+            workflowId: run.workflowId,
+            args: run.args,
+            memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
+            ...workflowStartOptions(),
+          })
+          .catch((err: unknown) => {
+            if (err instanceof WorkflowExecutionAlreadyStartedError && attempt > 1) return client.workflow.getHandle(run.workflowId);
+            throw err;
+          }),
+      { retryable: transientStartError, delayMs: (attempt) => Math.min(5_000, 100 * 2 ** attempt) },
+    );
   let next = 0;
-  const startOne = async (run: PlannedRun): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        run.handle = await client.workflow.start(run.type.name, {
-          taskQueue,
-          workflowId: run.workflowId,
-          args: run.args,
-          memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
-          ...workflowStartOptions(),
-        });
-        return;
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError && attempt > 1) {
-          run.handle = client.workflow.getHandle(run.workflowId);
-          return;
-        }
-        if (!transientStartError(err) || Date.now() >= deadline) throw err;
-        const backoffMs = Math.min(5_000, 100 * 2 ** attempt);
-        log(`chaos: starting ${run.workflowId} (attempt ${attempt}): ${(err as Error).message}; retrying in ${backoffMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
-      }
-    }
-  };
   await Promise.all(
     Array.from({ length: Math.min(START_CONCURRENCY, runs.length) }, async () => {
-      while (next < runs.length) await startOne(runs[next++]);
+      while (next < runs.length) {
+        const run = runs[next++];
+        run.handle = await startOne(run);
+      }
     }),
   );
 }
