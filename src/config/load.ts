@@ -42,13 +42,16 @@ export function loadProject(root: string = PROJECT_ROOT): SteadfastProject {
     ? (require('tsx/cjs/api') as { require: (id: string, from: string) => unknown }).require(file, __filename)
     : require(file);
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const project = ((mod as { default?: unknown }).default ?? mod) as SteadfastProject;
-  if (!project || typeof project.workflowsPath !== 'string' || typeof project.activities !== 'function') {
+  const declared = ((mod as { default?: unknown }).default ?? mod) as SteadfastProject;
+  if (!declared || typeof declared.workflowsPath !== 'string' || typeof declared.activities !== 'function') {
     throw new ProjectConfigError(
       `${file}: the default export must be defineConfig({ workflowsPath, activities, ... }); ` +
         'workflowsPath (a string) and activities (a function of the store) are required',
     );
   }
+  // Loaded through tsx's namespaced require, the config's `require.resolve('./workflows')` carries a
+  // `?namespace=<n>` suffix; the bundler needs the file's own path.
+  const project = { ...declared, workflowsPath: declared.workflowsPath.replace(/\?namespace=\d+$/, '') };
   loaded.set(file, project);
   return project;
 }

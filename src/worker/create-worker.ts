@@ -95,9 +95,7 @@ export function workflowBundle(
   let bundle = bundles.get(cacheKey);
   if (!bundle) {
     bundle = bundleWorkflowCode({
-      // A config loaded through tsx's namespaced import resolves `require.resolve('./workflows')` with
-      // a `?namespace=<n>` suffix; the bundler needs the file's own path.
-      workflowsPath: source.workflowsPath.replace(/\?namespace=\d+$/, ''),
+      workflowsPath: source.workflowsPath,
       workflowInterceptorModules: modules,
       // Only the failure converter goes into the sandbox; the payload codec runs outside it. Either
       // way, failures carry no worker file paths.
