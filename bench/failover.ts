@@ -96,6 +96,13 @@ interface Env {
   /** The crash-point bundle with the supervision module, for the supervisor lane. */
   supervisedBundlePath?: string;
   deadline: number;
+  /** Overrides of the Steadfast profile's timeouts (`--workflow-task-timeout`, `--sticky-timeout`), in ms. */
+  overrides: TimeoutOverrides;
+}
+
+interface TimeoutOverrides {
+  workflowTaskTimeoutMs?: number;
+  stickyTimeoutMs?: number;
 }
 
 class Lane {
@@ -142,6 +149,11 @@ class Lane {
     return this.profile === 'supervisor' ? 'steadfast' : this.profile;
   }
 
+  /** The timeout overrides apply to Steadfast's lanes, never to the Temporal-defaults comparison. */
+  private get overridden(): boolean {
+    return this.failoverProfile === 'steadfast';
+  }
+
   /** What the supervisor did per kill: attempts failed, sticky queues reset, ms from exit to done. */
   get recoveryLog() {
     return this.recoveries;
@@ -159,7 +171,10 @@ class Lane {
       crashPointsDir: this.dir,
       bundlePath: supervised ? this.env.supervisedBundlePath : this.env.bundlePath,
       supervised,
-      env: { STEADFAST_FAILOVER_PROFILE: this.failoverProfile },
+      env: {
+        STEADFAST_FAILOVER_PROFILE: this.failoverProfile,
+        ...(this.overridden && this.env.overrides.stickyTimeoutMs ? { STEADFAST_STICKY_TIMEOUT: `${this.env.overrides.stickyTimeoutMs}ms` } : {}),
+      },
       // Three processes start at once; on a loaded 2-core machine that takes more than a minute.
       readyTimeoutMs: 240_000,
     });
@@ -186,6 +201,7 @@ class Lane {
       workflowId: `production-${lineId}`,
       args: [{ lineId, product: 'bench part', batches: 1, unitsPerBatch: UNITS, stages: STAGES, unitMs: UNIT_MS, chunkUnits: CHUNK_UNITS }],
       ...workflowStartOptions(this.failoverProfile),
+      ...(this.overridden && this.env.overrides.workflowTaskTimeoutMs ? { workflowTaskTimeout: this.env.overrides.workflowTaskTimeoutMs } : {}),
       memo,
     });
   }
@@ -387,13 +403,16 @@ function row(profile: string, kind: string, samples: Sample[]): string {
   ].join(' ');
 }
 
-function describeSettings(lane: LaneProfile): string {
+function describeSettings(lane: LaneProfile, overrides: TimeoutOverrides): string {
   const profile: FailoverProfile = lane === 'supervisor' ? 'steadfast' : lane;
   const s = failoverSettings(profile);
   const hb = profile === 'temporal-defaults' ? `none (stage start-to-close ${DEFAULTS_STAGE_START_TO_CLOSE})` : String(s.heartbeatTimeout);
+  const own = profile === 'steadfast';
+  const wft = own && overrides.workflowTaskTimeoutMs ? `${overrides.workflowTaskTimeoutMs} ms (--workflow-task-timeout)` : String(s.workflowTaskTimeout);
+  const sticky = own && overrides.stickyTimeoutMs ? `${overrides.stickyTimeoutMs} ms (--sticky-timeout)` : String(s.stickyQueueScheduleToStartTimeout);
   return (
-    `${lane}${lane === 'supervisor' ? ' (steadfast settings)' : ''}: heartbeat timeout ${hb}, workflow task timeout ${s.workflowTaskTimeout}, ` +
-    `sticky schedule-to-start ${s.stickyQueueScheduleToStartTimeout}, first retry after ${s.stageRetryInitialInterval}`
+    `${lane}${lane === 'supervisor' ? ' (steadfast settings)' : ''}: heartbeat timeout ${hb}, workflow task timeout ${wft}, ` +
+    `sticky schedule-to-start ${sticky}, first retry after ${s.stageRetryInitialInterval}`
   );
 }
 
@@ -424,8 +443,11 @@ async function main(): Promise<void> {
     .option('--kills <n>', 'worker kills per profile (the issue asks for at least 20)', positiveInt, 21)
     .option('--deadline <duration>', 'stop after this long, whatever was measured', duration, msToNumber('20m'))
     .option('--profile <names>', `lanes to run, of ${LANE_PROFILES.join(', ')}`, laneProfiles, ['steadfast', 'temporal-defaults'] as LaneProfile[])
+    .option('--workflow-task-timeout <duration>', "the runs' workflow task timeout in Steadfast's lanes, instead of the profile's", duration)
+    .option('--sticky-timeout <duration>', "the workers' sticky schedule-to-start timeout in Steadfast's lanes, instead of the profile's", duration)
     .parse()
-    .opts<{ kills: number; deadline: number; profile: LaneProfile[] }>();
+    .opts<{ kills: number; deadline: number; profile: LaneProfile[]; workflowTaskTimeout?: number; stickyTimeout?: number }>();
+  const overrides: TimeoutOverrides = { workflowTaskTimeoutMs: opts.workflowTaskTimeout, stickyTimeoutMs: opts.stickyTimeout };
   installRuntime('ERROR');
   const began = Date.now();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-bench-failover-'));
@@ -444,13 +466,13 @@ async function main(): Promise<void> {
       supervising ? writeSupervisedBundle(scratch) : undefined,
     ]);
     temporal = server;
-    const env: Env = { temporal, store, storeFile, scratch, bundlePath, supervisedBundlePath, deadline: began + opts.deadline };
+    const env: Env = { temporal, store, storeFile, scratch, bundlePath, supervisedBundlePath, deadline: began + opts.deadline, overrides };
     lanes = opts.profile.map((p) => new Lane(p, env));
     log(`${WORKERS_PER_LANE} worker processes per profile; ${opts.kills} kills per profile, cycling ${KINDS.join(', ')}`);
     await Promise.all(lanes.map((lane) => lane.run(opts.kills, log)));
 
     console.log(`\nFailover benchmark (${((Date.now() - began) / 1000).toFixed(0)} s, ${os.cpus().length} CPUs, dev server on ${temporal.address})`);
-    for (const lane of lanes) console.log(`  ${describeSettings(lane.profile)}`);
+    for (const lane of lanes) console.log(`  ${describeSettings(lane.profile, overrides)}`);
     console.log('\nrecovery time: SIGKILL of a worker → next step starts on a surviving worker');
     console.log(`${'profile'.padEnd(18)} ${'kind'.padEnd(14)} ${'n'.padStart(3)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`);
     for (const lane of lanes) {

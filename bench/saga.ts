@@ -26,10 +26,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
+import { temporal } from '@temporalio/proto';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { openStore, type EffectStore } from 'steadfast/activity';
 import { freePort, resolveServer } from 'steadfast/testing';
 import { bundleWorkflowCode, NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
+import { readClusterState, type ClusterState } from '../src/cluster';
 import project from '../steadfast.config';
 import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
@@ -59,6 +62,11 @@ const ONE_PARTITION = [
   '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
   '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
 ];
+/** History task queue readers not capped at 20 reads a second (src/platform/servers.ts explains). */
+const FAST_QUEUES = [
+  '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
+  '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000',
+];
 /** Steadfast's search attributes: a compensating saga marks its run with them. */
 const SEARCH_ATTRIBUTES = [
   '--search-attribute', 'SteadfastFaults=Int',
@@ -85,10 +93,10 @@ const CONFIGS: Record<string, BenchConfig> = {
     durability: 'as defaults; each effect and its key commit in one store transaction',
   },
   tuned: {
-    name: 'Steadfast, tuned (WAL+normal, 1 partition, local activities, worker tuning)',
+    name: 'Steadfast, tuned (WAL+normal, 1 partition, task queue readers uncapped, local activities, worker tuning)',
     workflow: 'orderSaga',
     local: true,
-    serverArgs: [...WAL, ...ONE_PARTITION],
+    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES],
     worker: TUNED_WORKER,
     durability: 'survives a process crash; a power loss may lose the last server transactions (WAL, synchronous=normal)',
   },
@@ -96,7 +104,7 @@ const CONFIGS: Record<string, BenchConfig> = {
     name: 'Steadfast, tuned, eager workflow start (worker in the client process)',
     workflow: 'orderSaga',
     local: true,
-    serverArgs: [...WAL, ...ONE_PARTITION, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
+    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
     worker: TUNED_WORKER,
     durability: 'as tuned',
     eager: true,
@@ -105,7 +113,7 @@ const CONFIGS: Record<string, BenchConfig> = {
     name: 'plain Temporal, same tuning',
     workflow: 'orderSagaPlain',
     local: true,
-    serverArgs: [...WAL, ...ONE_PARTITION],
+    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES],
     worker: TUNED_WORKER,
     durability: 'as tuned; no idempotency keys (a retried step would write twice)',
   },
@@ -130,6 +138,8 @@ interface ConfigResult {
   closedLoop: Phase;
   sequential: Phase;
   storeCheck: { ok: boolean; problems: string[] };
+  /** Workflow tasks of the closed loop's runs, and those that timed out (a live worker too slow, or a sticky queue not polled in time). */
+  workflowTasks: { completed: number; startToCloseTimeouts: number; stickyTimeouts: number };
 }
 
 const positiveInt = (name: string) => (v: string) => {
@@ -179,7 +189,8 @@ function postgresPids(dataDir: string | undefined): number[] {
 }
 
 interface Processes {
-  server: ChildProcess;
+  /** The Temporal server's processes: the dev server, or a cluster's nodes, load balancer and PostgreSQL. */
+  serverPids: () => number[];
   /** Absent when the worker runs in the client's process (its CPU is then the client's). */
   worker?: ChildProcess;
   pgDataDir?: string;
@@ -188,7 +199,7 @@ interface Processes {
 function cpuSnapshot(p: Processes): Record<string, number> {
   const client = process.cpuUsage();
   return {
-    server: processCpuSeconds(p.server.pid!),
+    server: p.serverPids().reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
     worker: p.worker ? processCpuSeconds(p.worker.pid!) : 0,
     client: (client.user + client.system) / 1e6,
     database: postgresPids(p.pgDataDir).reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
@@ -237,6 +248,28 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
+/** Counts the workflow tasks of these runs (read from their histories, 16 at a time), and those that timed out. */
+async function countWorkflowTasks(client: Client, workflowIds: string[]): Promise<ConfigResult['workflowTasks']> {
+  const out = { completed: 0, startToCloseTimeouts: 0, stickyTimeouts: 0 };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < workflowIds.length) {
+        const history = await client.workflow.getHandle(workflowIds[next++]).fetchHistory();
+        for (const e of history.events ?? []) {
+          if (e.workflowTaskCompletedEventAttributes) out.completed++;
+          const timedOut = e.workflowTaskTimedOutEventAttributes;
+          if (timedOut) {
+            if (timedOut.timeoutType === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) out.stickyTimeouts++;
+            else out.startToCloseTimeouts++;
+          }
+        }
+      }
+    }),
+  );
+  return out;
+}
+
 /** Checks that every order's rows are exactly the steps its result claims, in step order. */
 async function checkStore(store: EffectStore, results: Map<string, OrderSagaResult>): Promise<{ ok: boolean; problems: string[] }> {
   const rows = await store.all<{ order_id: string; step: string; seq: string | number }>(
@@ -265,6 +298,7 @@ async function runPhase(
   failRate: number,
   procs: Processes,
   results: Map<string, OrderSagaResult>,
+  workflowTaskTimeoutMs?: number,
 ): Promise<Phase> {
   const latencies: number[] = [];
   let next = 0;
@@ -283,6 +317,7 @@ async function runPhase(
           workflowId: orderId,
           args: [orderId, failShip, { local: cfg.local }],
           ...(cfg.eager ? { requestEagerStart: true } : {}),
+          ...(workflowTaskTimeoutMs ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),
         });
         latencies.push(performance.now() - start);
         results.set(orderId, result as OrderSagaResult);
@@ -307,22 +342,53 @@ async function runPhase(
 
 async function runConfig(
   key: string,
-  opts: { workflows: number; concurrency: number; sequential: number; warmup: number; failRate: number; storeUrl: string; pgDataDir?: string; bundles: { steadfast: string; plain: string } },
+  opts: {
+    workflows: number;
+    concurrency: number;
+    sequential: number;
+    warmup: number;
+    failRate: number;
+    storeUrl: string;
+    pgDataDir?: string;
+    bundles: { steadfast: string; plain: string };
+    dynamicConfig: string[];
+    workflowTaskTimeout?: number;
+    /** The running cluster of `steadfast cluster up`, instead of a dev server per configuration. */
+    cluster?: ClusterState;
+  },
   log: (line: string) => void,
 ): Promise<ConfigResult> {
   const cfg = CONFIGS[key];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `steadfast-bench-saga-${key}-`));
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const resolution = resolveServer('cli');
-  const executable = resolution.executable.type === 'existing-path' ? resolution.executable.path : undefined;
-  if (!executable) throw new Error('no temporal CLI found: run "npx steadfast setup" first');
-  const server = spawn(
-    executable,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error',
-      '--db-filename', path.join(dir, 'temporal.db'), ...SEARCH_ATTRIBUTES, ...cfg.serverArgs],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  const { cluster } = opts;
+  let server: ChildProcess | undefined;
+  let address: string;
+  let serverPids: () => number[];
+  if (cluster) {
+    // The cluster's own configuration: the configurations' server options do not apply.
+    address = cluster.address;
+    serverPids = () => [
+      ...cluster.nodes.map((n) => n.pid).filter((pid): pid is number => pid !== undefined),
+      ...(cluster.loadBalancer?.pid ? [cluster.loadBalancer.pid] : []),
+      ...postgresPids(cluster.postgres.dataDir),
+    ];
+  } else {
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    const resolution = resolveServer('cli');
+    const executable = resolution.executable.type === 'existing-path' ? resolution.executable.path : undefined;
+    if (!executable) throw new Error('no temporal CLI found: run "npx steadfast setup" first');
+    const dev = spawn(
+      executable,
+      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error',
+        '--db-filename', path.join(dir, 'temporal.db'), ...SEARCH_ATTRIBUTES, ...cfg.serverArgs,
+        ...opts.dynamicConfig.flatMap((kv) => ['--dynamic-config-value', kv])],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    server = dev;
+    serverPids = () => [dev.pid!];
+  }
+  const namespace = cluster?.namespace ?? 'default';
   let worker: ChildProcess | undefined;
   let connection: Connection | undefined;
   let native: NativeConnection | undefined;
@@ -340,7 +406,7 @@ async function runConfig(
       native = await NativeConnection.connect({ address });
       inProcess = await createWorker({
         connection: native,
-        namespace: 'default',
+        namespace,
         taskQueue,
         workflowsPath: require.resolve('./saga/workflows'),
         activities: createSagaBenchActivities(store),
@@ -349,11 +415,12 @@ async function runConfig(
       });
       running = inProcess.run();
     }
-    const client = new Client({ connection: native ?? connection });
+    const client = new Client({ connection: native ?? connection, namespace });
     if (!cfg.eager) worker = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'saga', 'worker.ts')], {
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
         BENCH_TASK_QUEUE: taskQueue,
         BENCH_STORE: storeUrl,
         BENCH_WORKER_OPTIONS: JSON.stringify(cfg.worker),
@@ -363,18 +430,20 @@ async function runConfig(
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     if (worker) await waitForLine(worker, 'bench-worker-ready', 'the benchmark worker');
-    const procs: Processes = { server, worker, pgDataDir: opts.pgDataDir };
+    const procs: Processes = { serverPids, worker, pgDataDir: opts.pgDataDir };
     const results = new Map<string, OrderSagaResult>();
     const run = `${key}-${Date.now().toString(36)}`;
     log(`${key}: warm-up (${opts.warmup})`);
-    await runPhase(client, cfg, taskQueue, `${run}-w1`, opts.warmup, opts.concurrency, opts.failRate, procs, results);
+    const wft = opts.workflowTaskTimeout;
+    await runPhase(client, cfg, taskQueue, `${run}-w1`, opts.warmup, opts.concurrency, opts.failRate, procs, results, wft);
     log(`${key}: closed loop, N = ${opts.workflows}, C = ${opts.concurrency}`);
-    const closedLoop = await runPhase(client, cfg, taskQueue, `${run}-c`, opts.workflows, opts.concurrency, opts.failRate, procs, results);
+    const closedLoop = await runPhase(client, cfg, taskQueue, `${run}-c`, opts.workflows, opts.concurrency, opts.failRate, procs, results, wft);
     log(`${key}: ${closedLoop.wfPerSec} wf/s, p50 ${closedLoop.p50} ms; warm-up, then sequential, N = ${opts.sequential}`);
-    await runPhase(client, cfg, taskQueue, `${run}-w2`, Math.min(opts.warmup, 50), 1, opts.failRate, procs, results);
-    const sequential = await runPhase(client, cfg, taskQueue, `${run}-s`, opts.sequential, 1, opts.failRate, procs, results);
+    await runPhase(client, cfg, taskQueue, `${run}-w2`, Math.min(opts.warmup, 50), 1, opts.failRate, procs, results, wft);
+    const sequential = await runPhase(client, cfg, taskQueue, `${run}-s`, opts.sequential, 1, opts.failRate, procs, results, wft);
     const storeCheck = await checkStore(store, results);
-    return { config: key, name: cfg.name, durability: cfg.durability, closedLoop, sequential, storeCheck };
+    const workflowTasks = await countWorkflowTasks(client, Array.from({ length: opts.workflows }, (_, i) => `${run}-c-${i}`));
+    return { config: key, name: cfg.name, durability: cfg.durability, closedLoop, sequential, storeCheck, workflowTasks };
   } finally {
     await stop(worker);
     if (inProcess) {
@@ -391,12 +460,16 @@ async function runConfig(
 
 function table(results: ConfigResult[]): string {
   const c = results[0]?.closedLoop.concurrency ?? 32;
-  const head = `| configuration | wf/s C=${c} | p50/p95/p99 ms | C=1 p50 ms | CPU s/1000 wf: server / worker / client / db | store check |`;
+  const head = `| configuration | wf/s C=${c} | p50/p95/p99 ms | C=1 p50 ms | CPU s/1000 wf: server / worker / client / db | workflow tasks timed out | store check |`;
   const rows = results.map((r) => {
     const c = r.closedLoop.cpu;
-    return `| ${r.config} | ${r.closedLoop.wfPerSec} | ${r.closedLoop.p50} / ${r.closedLoop.p95} / ${r.closedLoop.p99} | ${r.sequential.p50} | ${c.server} / ${c.worker} / ${c.client} / ${c.database} | ${r.storeCheck.ok ? 'ok' : 'FAILED'} |`;
+    const t = r.workflowTasks;
+    return (
+      `| ${r.config} | ${r.closedLoop.wfPerSec} | ${r.closedLoop.p50} / ${r.closedLoop.p95} / ${r.closedLoop.p99} | ${r.sequential.p50} | ` +
+      `${c.server} / ${c.worker} / ${c.client} / ${c.database} | ${t.startToCloseTimeouts} + ${t.stickyTimeouts} sticky of ${t.completed} | ${r.storeCheck.ok ? 'ok' : 'FAILED'} |`
+    );
   });
-  return [head, '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return [head, '| --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -412,6 +485,22 @@ async function main(argv: string[]): Promise<number> {
       return n;
     }, 0)
     .option('--configs <list>', `comma-separated, of ${Object.keys(CONFIGS).join(', ')}`, Object.keys(CONFIGS).join(','))
+    .option('--dynamic-config <key=value>', "a dev server dynamic config value added to every configuration's (repeatable), to measure one lever", (v: string, prev: string[]) => {
+      if (!/^[\w.]+=.+$/.test(v)) throw new InvalidArgumentError(`--dynamic-config must be KEY=VALUE; got "${v}"`);
+      return [...prev, v];
+    }, [] as string[])
+    .option('--workflow-task-timeout <duration>', "the runs' workflow task timeout (default: the server's), to measure how many tasks a loaded worker lets time out", (v: string) => {
+      let ms = NaN;
+      try {
+        ms = msToNumber(v as Parameters<typeof msToNumber>[0]);
+      } catch {
+        // reported below
+      }
+      if (!(ms >= 1)) throw new InvalidArgumentError(`--workflow-task-timeout must be a duration such as "1s" or "500ms"; got "${v}"`);
+      return ms;
+    })
+    .option('--target <dev|cluster>', 'dev: a fresh dev server per configuration; cluster: the running cluster of "steadfast cluster up"', 'dev')
+    .option('--cluster-dir <dir>', "the cluster's folder (default .steadfast/cluster)")
     .option('--json', 'print the results as JSON')
     .exitOverride();
   try {
@@ -419,11 +508,24 @@ async function main(argv: string[]): Promise<number> {
   } catch {
     return 2;
   }
-  const opts = program.opts<{ workflows: number; concurrency: number; sequential: number; warmup: number; store: string; failRate: number; configs: string; json?: boolean }>();
+  const opts = program.opts<{ workflows: number; concurrency: number; sequential: number; warmup: number; store: string; failRate: number; configs: string; dynamicConfig: string[]; workflowTaskTimeout?: number; target: string; clusterDir?: string; json?: boolean }>();
   const keys = opts.configs.split(',').map((k) => k.trim()).filter(Boolean);
   const unknown = keys.filter((k) => !CONFIGS[k]);
   if (unknown.length) {
     console.error(`--configs: unknown configuration(s) ${unknown.join(', ')}; expected some of ${Object.keys(CONFIGS).join(', ')}`);
+    return 2;
+  }
+  if (opts.target !== 'dev' && opts.target !== 'cluster') {
+    console.error(`--target must be dev or cluster; got "${opts.target}"`);
+    return 2;
+  }
+  const cluster = opts.target === 'cluster' ? readClusterState(opts.clusterDir) : undefined;
+  if (opts.target === 'cluster' && !cluster) {
+    console.error(`--target cluster: no cluster in ${opts.clusterDir ?? '.steadfast/cluster'}; start one with "npx steadfast cluster up"`);
+    return 2;
+  }
+  if (cluster && opts.dynamicConfig.length) {
+    console.error('--dynamic-config applies to the dev server only; a cluster reads its dynamic config file');
     return 2;
   }
   if (opts.store !== 'sqlite' && opts.store !== 'postgres') {
@@ -462,7 +564,7 @@ async function main(argv: string[]): Promise<number> {
         await s.run('DROP TABLE IF EXISTS bench_saga_effects');
         await s.close();
       }
-      results.push(await runConfig(key, { ...opts, storeUrl, pgDataDir, bundles }, log));
+      results.push(await runConfig(key, { ...opts, storeUrl, pgDataDir, bundles, cluster }, log));
     }
   } finally {
     fs.rmSync(bundleDir, { recursive: true, force: true });
@@ -474,8 +576,18 @@ async function main(argv: string[]): Promise<number> {
     return x && y ? Math.round((1 - x.closedLoop.wfPerSec / y.closedLoop.wfPerSec) * 1000) / 10 : undefined;
   };
   const summary = {
+    target: cluster ? `cluster: ${cluster.nodes.length} nodes, ${cluster.numHistoryShards} shards, PostgreSQL (server options of the configurations not applied)` : 'dev server',
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-    options: { workflows: opts.workflows, concurrency: opts.concurrency, sequential: opts.sequential, warmup: opts.warmup, store: opts.store, failRate: opts.failRate },
+    options: {
+      workflows: opts.workflows,
+      concurrency: opts.concurrency,
+      sequential: opts.sequential,
+      warmup: opts.warmup,
+      store: opts.store,
+      failRate: opts.failRate,
+      dynamicConfig: opts.dynamicConfig,
+      workflowTaskTimeoutMs: opts.workflowTaskTimeout,
+    },
     results,
     overheadPercent: { defaults: ratio('steadfast', 'defaults'), tuned: ratio('tuned', 'plain-tuned') },
     speedupOverDefaults: (() => {
@@ -485,7 +597,7 @@ async function main(argv: string[]): Promise<number> {
   };
   if (opts.json) console.log(JSON.stringify(summary, null, 2));
   else {
-    console.log(`machine: ${summary.machine}; store ${opts.store}; fail rate ${opts.failRate}`);
+    console.log(`target: ${summary.target}; machine: ${summary.machine}; store ${opts.store}; fail rate ${opts.failRate}`);
     console.log(table(results));
     console.log(`Steadfast overhead vs plain Temporal (wf/s): defaults ${summary.overheadPercent.defaults ?? '-'} %, tuned ${summary.overheadPercent.tuned ?? '-'} %`);
     console.log(`speed-up over plain-Temporal defaults: ${JSON.stringify(summary.speedupOverDefaults)}`);

@@ -4,6 +4,9 @@
  * a bundle built once (`STEADFAST_WORKFLOW_BUNDLE`, as the chaos harness does). Small and bounded:
  * a loopback dev server, SAMPLES workers of each kind started one after another.
  *
+ * With a built `dist/` (`npm run build`), a third lane runs the compiled package
+ * (`STEADFAST_FROM_DIST=1`), as an installed Steadfast does.
+ *
  *   SAMPLES=3 npm run bench:worker-start
  */
 import fs from 'node:fs';
@@ -12,6 +15,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { WorkerPool } from '../src/chaos/worker-pool';
 import { loadProject } from '../src/config/load';
+import { PROJECT_ROOT } from '../src/platform/config';
 import { startDevServer } from '../src/platform/servers';
 import { workflowBundle } from '../src/worker/create-worker';
 
@@ -26,7 +30,15 @@ async function main(): Promise<void> {
     const bundlePath = path.join(dir, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, (await workflowBundle(loadProject())).code);
     console.log(`bundle built once in ${Date.now() - t} ms`);
-    for (const [label, withBundle] of [['bundling at start', false], ['pre-built bundle', true]] as const) {
+    const dist = fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'cli', 'cli.js'));
+    if (!dist) console.log('no dist/ (npm run build): the built-package lane is skipped');
+    const lanes = [
+      ['bundling at start', false, {}],
+      ['pre-built bundle', true, {}],
+      // What an installed package runs: the compiled JavaScript, not the sources through tsx.
+      ...(dist ? ([['pre-built, dist/', true, { STEADFAST_FROM_DIST: '1' }]] as const) : []),
+    ] as const;
+    for (const [label, withBundle, env] of lanes) {
       const times: number[] = [];
       for (let i = 0; i < samples; i++) {
         const pool = new WorkerPool({
@@ -37,6 +49,7 @@ async function main(): Promise<void> {
           logDir: dir,
           client,
           bundlePath: withBundle ? bundlePath : undefined,
+          env,
         });
         const w = await pool.start();
         times.push(w.readyAt! - w.spawnedAt);

@@ -6,7 +6,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const checkout = fs.existsSync(path.join(__dirname, '..', 'src', 'cli', 'cli.ts'));
+// STEADFAST_FROM_DIST=1 runs the built dist/ in a checkout too (`npm run build` first), to measure
+// what an installed package does.
+const checkout = process.env.STEADFAST_FROM_DIST !== '1' && fs.existsSync(path.join(__dirname, '..', 'src', 'cli', 'cli.ts'));
 if (checkout) {
   // The checkout's tsconfig maps `steadfast/*` to the sources, wherever the command runs from.
   process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, '..', 'tsconfig.json');

@@ -16,7 +16,9 @@ import { AttemptObserver } from '../src/chaos/attempt-observer';
 import { extractFaultRecords } from '../src/chaos/fault-records';
 import { computeMetrics, recoveryTime, timeToDetect, timeToRecover, type FaultRecord } from '../src/chaos/metrics';
 import { scrape, sumOf } from '../src/chaos/prometheus';
-import { WorkerPool } from '../src/chaos/worker-pool';
+import { SupervisedWorkerPool, WorkerPool } from '../src/chaos/worker-pool';
+import { WORKER_PROCESS_EXITED } from '../src/common/failure-types';
+import project from '../steadfast.config';
 import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { referenceWorker } from './reference-worker';
 import { carePathway } from '../workflows';
@@ -227,5 +229,51 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
     assert.equal(m.faults, 6);
     assert.deepEqual(m.faultsByKind, { transient: 2, 'lost-ack': 1, timeout: 1, permanent: 1, 'worker-kill': 1 });
     assert.equal(m.tRT.count, 5, 'all but the permanent fault recovered');
+  });
+
+  it("under a supervisor: the killed child's attempt is failed at once (WorkerProcessExited), retried on its replacement, and recorded as the kill's fault", async function () {
+    const taskQueue = uniqueId('chaos-supervised-tq');
+    const observer = new AttemptObserver(temporal.client, temporal.namespace);
+    const supervised = new SupervisedWorkerPool({ address: temporal.address, namespace: temporal.namespace, taskQueue, storeUrl, project });
+    try {
+      await supervised.startAll(1);
+      const [doomed] = supervised.ready();
+      // Only the doomed child polls: its admission attempt hangs until it dies.
+      const handle = await start(taskQueue, { admitPatient: { kind: 'hang', times: 1 } }, 'supervised');
+      const settled = handle.result();
+      const sampling = observer.sampleUntil([handle.workflowId], settled);
+      await waitUntil(
+        async () => (await handle.describe()).raw.pendingActivities?.some((p) => p.lastWorkerIdentity === doomed.identity && Number(p.state) === 2),
+        { what: 'the admission running on the supervised child', timeoutMs: 120_000 },
+      );
+      const kill = supervised.kill(doomed);
+      await settled;
+      await sampling;
+
+      const events = await historyEvents(handle);
+      const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'admitPatient')!;
+      const retried = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId))!
+        .activityTaskStartedEventAttributes!;
+      assert.equal(retried.attempt, 2);
+      // Not a timeout: the supervisor failed the dead child's attempt through the async-completion API.
+      assert.equal(retried.lastFailure?.applicationFailureInfo?.type, WORKER_PROCESS_EXITED);
+      assert.notEqual(retried.identity, doomed.identity, "the supervisor's replacement ran the retry");
+      assert.equal(supervised.workers.length, 2, 'the supervisor started one replacement');
+
+      const records = extractFaultRecords(events, {
+        workflowId: handle.workflowId,
+        workflowType: 'carePathway',
+        outcomeCorrect: true,
+        kills: supervised.kills,
+        attemptFailures: observer.failures(),
+      });
+      const r = records.find((x) => x.step === 'admitPatient');
+      assert.ok(r, 'the kill shows up as a fault of the admission');
+      assert.deepEqual([r.kind, r.injectedAt], ['worker-kill', kill.at]);
+      assert.equal(r.recoveredAt, eventTime(events, (e) => e.activityTaskCompletedEventAttributes));
+      console.log(`      (supervised kill: retry started ${lastAttemptStart(events, 'admitPatient').at - kill.at} ms after the kill; T_RT ${recoveryTime(r)} ms)`);
+    } finally {
+      await supervised.stopAll();
+    }
   });
 });

@@ -240,6 +240,10 @@ describe('chaos options', function () {
       runChaos({ types: ['nope'] }),
       /types: unknown workflow type\(s\) nope; expected some of orderFulfillment, moneyTransfer, productionBatch, carePathway/,
     );
+    await assert.rejects(
+      runChaos({ supervisor: true, respawn: false }, { log: () => undefined }),
+      /respawn: a supervisor always replaces killed workers; --no-respawn needs running without --supervisor/,
+    );
   });
 
   it('npm run chaos exits 2 on bad usage', function () {

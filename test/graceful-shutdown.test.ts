@@ -161,6 +161,7 @@ describe('worker process settings', function () {
   for (const [variable, value, expected] of [
     ['STEADFAST_FAILOVER_PROFILE', 'fastest', /STEADFAST_FAILOVER_PROFILE must be one of steadfast, temporal-defaults; got "fastest"/],
     ['STEADFAST_SHUTDOWN_GRACE', 'soon', /STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "soon"/],
+    ['STEADFAST_STICKY_TIMEOUT', '0s', /STEADFAST_STICKY_TIMEOUT must be a duration of at least 1 ms such as "20s" or "1500ms"; got "0s"/],
     ['STEADFAST_HEALTH_PORT', 'healthz', /STEADFAST_HEALTH_PORT must be a port \(0-65535\) or host:port, e.g. 9464 or 0.0.0.0:9464; got "healthz"/],
     ['STEADFAST_STORE', 'mysql://db', /STEADFAST_STORE must be "sqlite:<file>" or a "postgres:\/\/" URL/],
   ] as const) {

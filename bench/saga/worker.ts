@@ -1,7 +1,7 @@
 /**
  * The saga benchmark's worker process (spawned by bench/saga.ts, so that its CPU is measured
  * apart from the client's). Configuration comes from the environment:
- *   TEMPORAL_ADDRESS, BENCH_TASK_QUEUE, BENCH_STORE (effect store URL)
+ *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default `default`), BENCH_TASK_QUEUE, BENCH_STORE (effect store URL)
  *   BENCH_WORKER_OPTIONS  JSON of extra worker options (cache size, concurrency, pollers, reuseV8Context)
  *   BENCH_BUNDLE          a pre-built workflow bundle file
  *   BENCH_PLAIN=1         a plain SDK worker (`Worker.create`, no Steadfast interceptors or settings)
@@ -21,12 +21,13 @@ async function main(): Promise<void> {
   const overrides = JSON.parse(process.env.BENCH_WORKER_OPTIONS ?? '{}') as Partial<WorkerOptions>;
   const bundle = process.env.BENCH_BUNDLE ? { workflowBundle: { codePath: process.env.BENCH_BUNDLE } } : {};
   const taskQueue = process.env.BENCH_TASK_QUEUE ?? 'bench-saga';
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const activities = createSagaBenchActivities(store);
   const worker = process.env.BENCH_PLAIN === '1'
-    ? await Worker.create({ connection, taskQueue, activities, ...overrides, ...bundle })
+    ? await Worker.create({ connection, namespace, taskQueue, activities, ...overrides, ...bundle })
     : await createWorker({
     connection,
-    namespace: 'default',
+    namespace,
     taskQueue,
     workflowsPath: path.join(__dirname, 'workflows.ts'),
     activities,

@@ -21,6 +21,7 @@ interface Flags {
   kills?: string;
   killWindow?: string;
   respawn: boolean;
+  supervisor?: boolean;
   serverRestart?: boolean;
   target?: string;
   clusterDir?: string;
@@ -54,6 +55,7 @@ export function flagsToOptions(f: Flags): Record<string, unknown> {
     kills: num(f.kills),
     killWindowSeconds: num(f.killWindow),
     respawn: f.respawn,
+    supervisor: f.supervisor,
     serverRestart: f.serverRestart,
     target: f.target,
     clusterDir: f.clusterDir,
@@ -87,6 +89,7 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
     .option('--kills <n>', 'worker SIGKILLs (0-2000)')
     .option('--kill-window <seconds>', 'kills (and the restart) happen within this many seconds of the start')
     .option('--no-respawn', 'do not replace killed workers')
+    .option('--supervisor', 'run the workers under a failover supervisor (as "steadfast worker --processes" does)')
     .option('--server-restart', 'restart the Temporal server once')
     .option('--target <dev|cluster>', 'dev: a dev server of its own; cluster: the cluster of "steadfast cluster up"')
     .option('--cluster-dir <dir>', 'the cluster\'s folder (default .steadfast/cluster)')

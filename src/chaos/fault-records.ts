@@ -23,6 +23,7 @@
  */
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
+import { WORKER_PROCESS_EXITED } from '../common/failure-types';
 import type { FaultRecord, ObservedFaultKind } from './metrics';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -279,6 +280,18 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
       } else {
         injectedAt = runningSince;
       }
+    } else if (f.failureType === WORKER_PROCESS_EXITED) {
+      // A supervisor failed the attempt of a worker process that died: the kill of that worker
+      // (or, when the attempt's worker is not known, the last kill before the failure) is the cause.
+      // Known only from the history, the failure happened before the next attempt started.
+      const until = detectedAt ?? step?.lastStartedAt;
+      const kill =
+        until !== undefined
+          ? (killWithin(opts.kills, f.workerIdentity, f.startedAt ?? -Infinity, until) ??
+            killWithin(opts.kills, undefined, f.startedAt ?? -Infinity, until))
+          : undefined;
+      kind = 'worker-kill';
+      injectedAt = kill?.at ?? f.startedAt ?? detectedAt;
     } else {
       // Failures thrown by the attempt itself happen within milliseconds of its start.
       injectedAt ??= detectedAt;

@@ -35,6 +35,12 @@ export const ChaosOptionsSchema = z
     killWindowSeconds: z.number().positive().max(7_200).default(8),
     /** Start a replacement for each killed worker (a supervisor's job in production). */
     respawn: z.boolean().default(true),
+    /**
+     * Run the workers under a failover supervisor (`steadfast worker --processes`): it fails a
+     * killed worker's in-flight attempts at once, resets its runs' sticky queues, and starts its
+     * replacement from a bundle built once. The supervisor always replaces killed workers.
+     */
+    supervisor: z.boolean().default(false),
     /** Restart the Temporal server once, at a seeded-random moment within the kill window (dev target only). */
     serverRestart: z.boolean().default(false),
     /**
@@ -101,6 +107,9 @@ export function parseChaosOptions(input: unknown, knownTypes: readonly string[])
   }
   if (parsed.data.target === 'cluster' && parsed.data.serverRestart) {
     throw new ChaosUsageError('invalid chaos options:\n  serverRestart: with --target cluster, use --node-kills (the cluster is never down as a whole)');
+  }
+  if (parsed.data.supervisor && !parsed.data.respawn) {
+    throw new ChaosUsageError('invalid chaos options:\n  respawn: a supervisor always replaces killed workers; --no-respawn needs running without --supervisor');
   }
   if (parsed.data.store && !/^(sqlite:|postgres(ql)?:\/\/)/.test(parsed.data.store)) {
     throw new ChaosUsageError(`invalid chaos options:\n  store: expected "sqlite:<file>" or a "postgres://" URL, got "${parsed.data.store}"`);

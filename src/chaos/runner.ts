@@ -43,7 +43,7 @@ import { drawFaultPlan, drawSchedule, Rng, type ChaosFaultPlan } from './plan';
 import { scrape, workerCounters } from './prometheus';
 import { outcomesByType, type ChaosReport, type ServerRestartRecord, type WorkerSummary } from './report';
 import { renderReportHtml } from './report-html';
-import { WorkerPool, type PooledWorker } from './worker-pool';
+import { SupervisedWorkerPool, WorkerPool, type ChaosWorkerPool, type PooledWorker } from './worker-pool';
 import { outcomeMatches, projectChaosTypes, type ChaosRunDraw, type ChaosWorkflowType, type ExpectedOutcome, type RunRecord } from './workflow-types';
 
 /** Seams for callers: more invariants (e.g. a store-wide `verify`), more workflow types. */
@@ -162,7 +162,19 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
-  const pool = new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath });
+  const project = loadProject();
+  const pool: ChaosWorkerPool = options.supervisor
+    ? new SupervisedWorkerPool({
+        address,
+        namespace,
+        taskQueue,
+        storeUrl,
+        project,
+        onEvent: (e) => {
+          if (e.event === 'recovered') log(`chaos: supervisor: worker ${e.identity} exited; ${e.failed} attempt(s) failed over, ${e.stickyReset} sticky queue(s) reset in ${e.ms} ms`);
+        },
+      })
+    : new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath });
   const observer = new AttemptObserver(client, namespace);
   const lastCounters = new Map<string, Record<string, number>>();
   const restarts: ServerRestartRecord[] = [];
@@ -178,12 +190,12 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   );
 
   try {
-    const project = loadProject();
-    writePrivateFile(bundlePath, (await workflowBundle(project)).code);
+    // A supervisor builds its own bundle, with its supervision module.
+    if (!options.supervisor) writePrivateFile(bundlePath, (await workflowBundle(project)).code);
     store = openStore(storeUrl);
     await project.prepareStore?.(store);
     for (const run of runs) await run.type.seed?.(store, run);
-    await Promise.all(Array.from({ length: options.workers }, () => pool.start()));
+    await pool.startAll(options.workers);
 
     await startRuns(client, runs, taskQueue, deadline, log);
     const t0 = Date.now();
@@ -200,7 +212,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         const victim = ready[Math.floor(victims[nextKill] * ready.length)];
         await scrapeInto(victim, lastCounters);
         pool.kill(victim);
-        if (options.respawn) respawning.push(respawn(pool, deadline, log));
+        if (options.respawn && !pool.replacesKilled) respawning.push(respawn(pool, deadline, log));
         nextKill++;
       }
       await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
@@ -405,7 +417,7 @@ function restartDevServer(port: number, dbFilename: string, deadline: number, lo
 }
 
 /** Replaces a killed worker; a replacement that exits or never polls (e.g. during the server restart) is replaced in turn, until the deadline. */
-async function respawn(pool: WorkerPool, deadline: number, log: (line: string) => void): Promise<void> {
+async function respawn(pool: ChaosWorkerPool, deadline: number, log: (line: string) => void): Promise<void> {
   await retryUntil('respawning a worker', deadline, log, () => pool.start(), { delayMs: () => 1_000 }).catch((err: Error) =>
     log(`chaos: respawning a worker failed for good: ${err.message}`),
   );

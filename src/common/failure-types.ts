@@ -24,3 +24,9 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
  * Stable: clients, tests and `verifyStore` match on it.
  */
 export const SAGA_COMPENSATION_FAILED = FailureType.sagaCompensationFailed;
+
+/**
+ * The failure type of an attempt that a supervisor failed because its worker process died
+ * (`steadfast worker --processes`). Retryable: the attempt runs again on a live worker.
+ */
+export const WORKER_PROCESS_EXITED = 'WorkerProcessExited';

@@ -16,6 +16,9 @@
  *   STEADFAST_FAILOVER_PROFILE  `steadfast` (default) or `temporal-defaults` (for comparisons)
  *   STEADFAST_SHUTDOWN_GRACE    overrides the profile's shutdown grace time (e.g. `45s`, to match a
  *                               longer termination grace period); the force time is 5 s more
+ *   STEADFAST_STICKY_TIMEOUT    overrides the profile's sticky schedule-to-start timeout (e.g.
+ *                               `500ms`): how long a task waits on this worker's sticky queue
+ *                               before any worker may take it (docs/PERFORMANCE.md measures it)
  *   STEADFAST_WORKFLOW_BUNDLE   a pre-built workflow bundle file (skips bundling at start)
  *   STEADFAST_HEALTH_PORT       serve `/healthz` and `/readyz` (see `health.ts`) on this port, bound
  *                               on 127.0.0.1, or on `host:port` (`0.0.0.0:8080` in a container);
@@ -75,24 +78,30 @@ function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+/** A duration variable (`20s`, `1500ms`) in milliseconds, at least `min`; a bad one throws a {@link ConfigError}. */
+function durationEnv(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const value = readEnv(env, name);
+  if (value === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = msToNumber(value as Duration);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms >= min)) {
+    throw new ConfigError(`${name} must be a duration${min > 0 ? ` of at least ${min} ms` : ''} such as "20s" or "1500ms"; got "${value}"`);
+  }
+  return ms;
+}
+
 /** The worker-only settings, checked; a bad one throws a {@link ConfigError} naming the variable. */
 export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
   const profile = (readEnv(env, 'STEADFAST_FAILOVER_PROFILE') ?? 'steadfast') as FailoverProfile;
   if (!PROFILES.includes(profile)) {
     throw new ConfigError(`STEADFAST_FAILOVER_PROFILE must be one of ${PROFILES.join(', ')}; got "${profile}"`);
   }
-  const grace = readEnv(env, 'STEADFAST_SHUTDOWN_GRACE');
-  let shutdownGraceMs: number | undefined;
-  if (grace !== undefined) {
-    try {
-      shutdownGraceMs = msToNumber(grace as Duration);
-    } catch {
-      shutdownGraceMs = NaN;
-    }
-    if (!(shutdownGraceMs >= 0)) {
-      throw new ConfigError(`STEADFAST_SHUTDOWN_GRACE must be a duration such as "20s" or "1500ms"; got "${grace}"`);
-    }
-  }
+  const shutdownGraceMs = durationEnv(env, 'STEADFAST_SHUTDOWN_GRACE', 0);
+  const stickyTimeoutMs = durationEnv(env, 'STEADFAST_STICKY_TIMEOUT', 1);
   const bundlePath = readEnv(env, 'STEADFAST_WORKFLOW_BUNDLE');
   if (bundlePath && !fs.existsSync(bundlePath)) {
     throw new ConfigError(`STEADFAST_WORKFLOW_BUNDLE names a file that does not exist: "${bundlePath}"`);
@@ -123,6 +132,7 @@ export function loadWorkerProcessConfig(env: NodeJS.ProcessEnv = process.env) {
     identity: readEnv(env, 'STEADFAST_WORKER_IDENTITY') ?? defaultWorkerIdentity(),
     profile,
     shutdownGraceMs,
+    stickyTimeoutMs,
     bundlePath,
     crashPointsDir,
     healthBind,
@@ -197,7 +207,7 @@ export interface RunWorkerOptions {
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig(env);
-  const { identity, profile, shutdownGraceMs, bundlePath, crashPointsDir, faultInjection, healthBind } = loadWorkerProcessConfig(env);
+  const { identity, profile, shutdownGraceMs, stickyTimeoutMs, bundlePath, crashPointsDir, faultInjection, healthBind } = loadWorkerProcessConfig(env);
   const supervised = isSupervised(env);
   if (supervised && !bundlePath) {
     // The supervision sink exists only in the bundle its supervisor builds.
@@ -261,6 +271,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       overrides.shutdownGraceTime = shutdownGraceMs;
       overrides.shutdownForceTime = shutdownGraceMs + 5_000;
     }
+    if (stickyTimeoutMs !== undefined) overrides.stickyQueueScheduleToStartTimeout = stickyTimeoutMs;
     if (bundlePath) overrides.workflowBundle = { codePath: bundlePath };
     const outerActivityInterceptors: ActivityInterceptorsFactory[] = [];
     const sinks: InjectedSinks<Sinks> = {};

@@ -30,13 +30,13 @@ import { steadfastDataConverter } from '../codec';
 import type { SteadfastProject } from '../config/project';
 import { loadConfig, PROJECT_ROOT, serverAddress, STATE_DIR, type SteadfastConfig } from '../platform/config';
 import { resolveTracing } from '../tracing/settings';
+import { WORKER_PROCESS_EXITED } from '../common/failure-types';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { CRASH_POINTS_WORKFLOW_MODULE } from './crash-points';
 import { FAULT_MARKING_OFF_MODULE, workflowBundle, type BundleConverterOptions, type WorkflowBundleSource } from './create-worker';
 import { isSupervisionMessage, SUPERVISED_ENV, SUPERVISION_WORKFLOW_MODULE, type SupervisionMessage } from './supervised-child';
 
-/** The failure type of an attempt failed because its worker process died. */
-export const WORKER_PROCESS_EXITED = 'WorkerProcessExited';
+export { WORKER_PROCESS_EXITED };
 
 /**
  * The next retry delay of an attempt failed by the supervisor: the server honours an
@@ -129,15 +129,18 @@ export class FailoverSupervisor {
       if (isSupervisionMessage(m)) this.onMessage(watched, m);
     });
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
-    const recovery = exited.then(async ([code, signal]) => {
+    return exited.then(([code, signal]) => {
       if (this.stopped) return this.report(watched, 0, { failed: 0, alreadyDone: 0, stickyReset: 0, errors: [] });
-      // Messages the child sent just before it died may still be in the channel.
-      if (child.connected) await Promise.race([once(child, 'disconnect'), new Promise((r) => setTimeout(r, 200))]);
-      return this.recover(watched, code, signal);
+      // Only a recovery under way is pending: `stop()` must not wait for children that still run.
+      const recovery = (async () => {
+        // Messages the child sent just before it died may still be in the channel.
+        if (child.connected) await Promise.race([once(child, 'disconnect'), new Promise((r) => setTimeout(r, 200))]);
+        return this.recover(watched, code, signal);
+      })();
+      this.pending.add(recovery);
+      void recovery.finally(() => this.pending.delete(recovery));
+      return recovery;
     });
-    this.pending.add(recovery);
-    void recovery.finally(() => this.pending.delete(recovery));
-    return recovery;
   }
 
   /** Waits for recoveries still under way. */
