@@ -212,7 +212,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         const victim = ready[Math.floor(victims[nextKill] * ready.length)];
         await scrapeInto(victim, lastCounters);
         pool.kill(victim);
-        if (options.respawn && !pool.replacesKilled) respawning.push(respawn(pool, deadline, log));
+        // A supervisor starts its killed children's replacements itself.
+        if (options.respawn && pool instanceof WorkerPool) respawning.push(respawn(pool, deadline, log));
         nextKill++;
       }
       await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
@@ -417,7 +418,7 @@ function restartDevServer(port: number, dbFilename: string, deadline: number, lo
 }
 
 /** Replaces a killed worker; a replacement that exits or never polls (e.g. during the server restart) is replaced in turn, until the deadline. */
-async function respawn(pool: ChaosWorkerPool, deadline: number, log: (line: string) => void): Promise<void> {
+async function respawn(pool: WorkerPool, deadline: number, log: (line: string) => void): Promise<void> {
   await retryUntil('respawning a worker', deadline, log, () => pool.start(), { delayMs: () => 1_000 }).catch((err: Error) =>
     log(`chaos: respawning a worker failed for good: ${err.message}`),
   );

@@ -13,13 +13,12 @@
  * what `steadfast worker --processes N` runs): the harness kills its children, and the supervisor
  * fails their in-flight attempts at once and starts their replacements.
  */
-import net from 'node:net';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { SteadfastProject } from '../config/project';
 import { PROJECT_ROOT } from '../platform/config';
-import { freePort } from '../platform/servers';
-import { WorkerProcess } from '../testing/worker-process';
+import { freePort, portFree } from '../platform/servers';
+import { WorkerProcess, workerProcessEnv } from '../testing/worker-process';
 import { runSupervisor, type SupervisorEvent } from '../worker/supervisor';
 import type { KillRecord } from './fault-records';
 
@@ -70,21 +69,16 @@ export interface LocalPooledWorker extends PooledWorker {
 export interface ChaosWorkerPool {
   readonly workers: PooledWorker[];
   readonly kills: KillRecord[];
-  /** True when the pool replaces killed workers itself (a supervisor does). */
-  readonly replacesKilled: boolean;
   live(): PooledWorker[];
   ready(): PooledWorker[];
   /** Starts `n` workers and resolves once all of them poll. */
   startAll(n: number): Promise<void>;
-  /** Starts one more worker (a replacement) and resolves once it polls. */
-  start(): Promise<PooledWorker>;
   kill(worker: PooledWorker): KillRecord;
   stopAll(graceMs?: number): Promise<void>;
 }
 
 /** Starts, kills and stops worker processes; keeps the kill log. */
 export class WorkerPool implements ChaosWorkerPool {
-  readonly replacesKilled = false;
   readonly workers: PooledWorker[] = [];
   readonly kills: KillRecord[] = [];
   private started = 0;
@@ -166,17 +160,11 @@ export class WorkerPool implements ChaosWorkerPool {
 
 /** `n` consecutive free ports on 127.0.0.1 (a supervisor gives child `i` the first port + `i - 1`). */
 async function freePortRange(n: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer().unref();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
   for (let tries = 0; tries < 50; tries++) {
     const base = await freePort();
     if (base + n - 1 > 65_535) continue;
     let ok = true;
-    for (let p = base + 1; p < base + n && ok; p++) ok = await free(p);
+    for (let p = base + 1; p < base + n && ok; p++) ok = await portFree(p);
     if (ok) return base;
   }
   throw new Error(`no ${n} consecutive free ports on 127.0.0.1`);
@@ -227,7 +215,6 @@ export interface SupervisedWorkerPoolOptions {
  * supervisor starts its replacement from the bundle it built once, so the harness never respawns.
  */
 export class SupervisedWorkerPool implements ChaosWorkerPool {
-  readonly replacesKilled = true;
   readonly workers: PooledWorker[] = [];
   readonly kills: KillRecord[] = [];
   private readonly stop = new AbortController();
@@ -248,17 +235,14 @@ export class SupervisedWorkerPool implements ChaosWorkerPool {
   async startAll(n: number, readyTimeoutMs = 300_000): Promise<void> {
     if (this.running) throw new Error('the supervisor is already running');
     const metricsBase = await freePortRange(n);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: this.opts.address,
-      TEMPORAL_NAMESPACE: this.opts.namespace,
-      STEADFAST_TASK_QUEUE: this.opts.taskQueue,
-      STEADFAST_STORE: this.opts.storeUrl,
+    const env = workerProcessEnv({
+      temporal: { address: this.opts.address, namespace: this.opts.namespace },
+      taskQueue: this.opts.taskQueue,
+      storeUrl: this.opts.storeUrl,
       // Chaos runs carry fault plans on purpose.
-      STEADFAST_FAULT_INJECTION: '1',
-      STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
-      STEADFAST_METRICS_PORT: String(metricsBase),
-    };
+      faultInjection: true,
+      env: { STEADFAST_METRICS_PORT: String(metricsBase) },
+    });
     const bySlot = new Map<number, PooledWorker>();
     this.running = runSupervisor({
       project: this.opts.project,
@@ -298,11 +282,6 @@ export class SupervisedWorkerPool implements ChaosWorkerPool {
       if (Date.now() > deadline) throw new Error(`only ${this.ready().length} of ${n} supervised workers polled within ${readyTimeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-  }
-
-  /** The supervisor starts replacements itself; a supervised pool never starts one on request. */
-  start(): Promise<PooledWorker> {
-    return Promise.reject(new Error('a supervised pool replaces killed workers itself'));
   }
 
   kill(worker: PooledWorker): KillRecord {

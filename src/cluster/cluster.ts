@@ -13,12 +13,12 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { STATE_DIR } from '../platform/config';
 import { ensureSearchAttributes } from '../platform/search-attributes';
+import { portFree } from '../platform/servers';
 import { STEADFAST_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { provisionCluster, type ClusterBinaries, type ProvisionMode } from './binaries';
 import { haproxyConfig, readBackendStats, resolveHaproxy, type BackendStat } from './load-balancer';
@@ -284,14 +284,7 @@ const MAX_MEMBERSHIP_PORT = 32_767;
 
 async function takenPorts(ports: number[]): Promise<number[]> {
   const taken: number[] = [];
-  for (const port of ports) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (!ok) taken.push(port);
-  }
+  for (const port of ports) if (!(await portFree(port))) taken.push(port);
   return taken;
 }
 

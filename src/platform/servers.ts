@@ -35,6 +35,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether nothing listens on `host:port` (a listen there succeeds). */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer().unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 /** A live Temporal server connection (embedded or external) with what workers and clients need. */
 export interface TemporalHandle {
   /** `host:port` of the frontend. */

@@ -83,6 +83,28 @@ export interface Exit {
 const live = new Set<WorkerProcess>();
 
 /**
+ * The environment a worker process gets from {@link WorkerProcessOptions}: this process's, with the
+ * options' variables on top (also what the chaos harness gives a supervisor's children).
+ */
+export function workerProcessEnv(options: WorkerProcessOptions): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: options.temporal.address,
+    TEMPORAL_NAMESPACE: options.temporal.namespace,
+    STEADFAST_TASK_QUEUE: options.taskQueue,
+    STEADFAST_FAULT_INJECTION: options.faultInjection === false ? '0' : '1',
+    STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
+    ...(options.storeUrl ? { STEADFAST_STORE: options.storeUrl } : {}),
+    ...(options.identity ? { STEADFAST_WORKER_IDENTITY: options.identity } : {}),
+    ...(options.crashPointsDir ? { STEADFAST_CRASH_POINTS_DIR: options.crashPointsDir } : {}),
+    ...(options.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: options.bundlePath } : {}),
+    ...(options.profile ? { STEADFAST_FAILOVER_PROFILE: options.profile } : {}),
+    ...(options.supervised ? { [SUPERVISED_ENV]: '1' } : {}),
+    ...options.env,
+  };
+}
+
+/**
  * A worker child process.
  *
  * @example
@@ -117,22 +139,7 @@ export class WorkerProcess {
     /** What {@link WorkerProcess.start} was given (a restart reuses them). */
     readonly options: WorkerProcessOptions,
   ) {
-    const { temporal, taskQueue } = options;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: temporal.namespace,
-      STEADFAST_TASK_QUEUE: taskQueue,
-      STEADFAST_FAULT_INJECTION: options.faultInjection === false ? '0' : '1',
-      STEADFAST_LOG_LEVEL: process.env.STEADFAST_LOG_LEVEL ?? 'ERROR',
-      ...(options.storeUrl ? { STEADFAST_STORE: options.storeUrl } : {}),
-      ...(options.identity ? { STEADFAST_WORKER_IDENTITY: options.identity } : {}),
-      ...(options.crashPointsDir ? { STEADFAST_CRASH_POINTS_DIR: options.crashPointsDir } : {}),
-      ...(options.bundlePath ? { STEADFAST_WORKFLOW_BUNDLE: options.bundlePath } : {}),
-      ...(options.profile ? { STEADFAST_FAILOVER_PROFILE: options.profile } : {}),
-      ...(options.supervised ? { [SUPERVISED_ENV]: '1' } : {}),
-      ...options.env,
-    };
+    const env = workerProcessEnv(options);
     const args = options.script ? ['--import', 'tsx', options.script] : [STEADFAST_BIN, 'worker'];
     this.child = spawn(process.execPath, args, {
       cwd: options.cwd ?? PROJECT_ROOT,
