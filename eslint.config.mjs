@@ -83,6 +83,7 @@ export default tseslint.config(
       'contracts/**/*.ts',
       'src/workflow/**/*.ts',
       'src/common/**/*.ts',
+      'src/schemas/**/*.ts',
       'bench/saga/workflows.ts',
       'test/fixtures/changed-workflows/**/*.ts',
       'test/fixtures/buggy-workflows/**/*.ts',
@@ -108,8 +109,8 @@ export default tseslint.config(
               message: 'Workflow code runs in the sandbox: src/workflow and src/common import only each other.',
             },
             {
-              regex: '^steadfast(/(?!workflow$).*)?$',
-              message: 'Workflow code imports only steadfast/workflow from the library.',
+              regex: '^steadfast(/(?!(workflow|schemas)$).*)?$',
+              message: 'Workflow code imports only steadfast/workflow and steadfast/schemas from the library.',
             },
             {
               regex: '(^|/)src(/|$)|^(\\.\\./)+(workers|client|chaos|test|bench)(/|$)',

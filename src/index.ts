@@ -1,6 +1,6 @@
 /**
  * `steadfast`: declaring a project for the `steadfast` CLI (`steadfast.config.ts`). The library
- * itself is imported per side of Temporal's runtime: `steadfast/workflow`, `steadfast/activity`,
+ * itself is imported per side of Temporal's runtime: `steadfast/workflow`, `steadfast/schemas`, `steadfast/activity`,
  * `steadfast/worker`, `steadfast/client` and `steadfast/testing`.
  *
  * @example

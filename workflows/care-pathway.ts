@@ -40,10 +40,9 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import type { Activities } from '../activities';
+import { duration, nonEmpty } from 'steadfast/schemas';
 import {
-  duration,
   FailureType,
-  nonEmpty,
   parseOrReject,
   Saga,
   serviceCall,

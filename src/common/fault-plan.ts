@@ -3,12 +3,22 @@
  * type. A client puts it in the run's memo under {@link FAULT_PLAN_MEMO_KEY}; the workflow
  * interceptor checks it with {@link checkFaultPlan} before the run does anything, then copies it into
  * each activity's headers; the activity interceptor checks it again and acts on it. Domain code never
- * sees it. A plan that does not match {@link faultPlanSchema} fails the run non-retryably with
+ * sees it. A plan that does not match `faultPlanSchema` (`steadfast/schemas`) fails the run non-retryably with
  * {@link INVALID_FAULT_PLAN}: it is never half-understood or ignored.
  *
  * Keys are activity type names (compensations included), e.g. `{ chargePayment: { kind: 'transient', times: 2 } }`.
  */
-import { z } from 'zod';
+import type * as FaultPlanSchemas from './fault-plan-schema';
+
+/**
+ * The zod schemas, loaded on first use. The workflow sandbox evaluates every module a run imports,
+ * once per run, and zod is over a hundred modules: a static import made every run pay for it (a
+ * third of a short saga's worker CPU), though only a run that carries a fault plan needs it.
+ */
+function schemas(): typeof FaultPlanSchemas {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, no-restricted-globals -- lazy on purpose, see above
+  return require('./fault-plan-schema') as typeof FaultPlanSchemas;
+}
 
 /** How one activity misbehaves. `times` counts attempts from the first (default 1). */
 export type FaultSpec =
@@ -49,40 +59,6 @@ export const INVALID_FAULT_PLAN = 'InvalidFaultPlan';
 /** Every fault kind, in the order the docs list them. */
 export const FAULT_KINDS: readonly FaultKind[] = ['transient', 'permanent', 'hang', 'lost-ack', 'hang-after-effect'];
 
-const times = z.number().int().positive();
-
-const faultSpec = z.discriminatedUnion(
-  'kind',
-  [
-    z
-      .object({
-        kind: z.literal('transient'),
-        times: z
-          .number({ error: (i) => (i.input === undefined ? 'a transient fault needs times: how many attempts fail, from the first' : undefined) })
-          .int()
-          .positive()
-          .meta({ description: 'attempts that fail, from the first' }),
-      })
-      .strict(),
-    z.object({ kind: z.literal('permanent') }).strict(),
-    z.object({ kind: z.literal('hang'), times: times.optional() }).strict(),
-    z.object({ kind: z.literal('lost-ack'), times: times.optional() }).strict(),
-    z.object({ kind: z.literal('hang-after-effect'), times: times.optional() }).strict(),
-  ],
-  { error: `expected an object whose kind is one of: ${FAULT_KINDS.join(', ')}` },
-);
-
-const faultSequence = z.array(faultSpec).min(1, 'expected at least one fault');
-
-/**
- * The schema of a {@link FaultPlan}: activity type name → a fault, or a non-empty sequence of
- * faults. Strict: an unknown kind, a `transient` fault without `times` or an unknown key is an error.
- */
-export const faultPlanSchema: z.ZodType<FaultPlan> = z.record(
-  z.string().min(1, 'expected an activity name'),
-  z.union([faultSpec, faultSequence]),
-);
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -99,6 +75,7 @@ export function checkFaultPlan(value: unknown, activities?: readonly string[]): 
     return [`(plan): expected an object mapping activity names to faults, got ${describe(value)}${hint}`];
   }
   const problems: string[] = [];
+  const { faultSequence, faultSpec } = schemas();
   // Entry by entry, so that each problem names its activity and field (a union would only say
   // that neither a fault nor a list of faults matched).
   for (const [name, entry] of Object.entries(value)) {

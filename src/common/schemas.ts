@@ -4,9 +4,9 @@
  */
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { z } from 'zod';
+import { z } from './zod';
 
-export { faultPlanSchema } from './fault-plan';
+export { faultPlanSchema } from './fault-plan-schema';
 
 function isDurationString(value: string): boolean {
   try {

@@ -6,15 +6,23 @@
  * expected.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { FailureType } from './failure-types';
 
-// The workflow sandbox must not generate code (zod's JIT compiles parsers with `new Function`);
-// the interpreter gives the same answers, so activities lose nothing but a little speed.
-z.config({ jitless: true });
+/**
+ * Parses with zod's interpreter (see `zod.ts`). zod is loaded here only when a value is checked:
+ * the workflow sandbox evaluates every module a run imports, once per run, so a static import would
+ * make every run pay for zod's hundred modules, even runs that never validate. A caller holding a
+ * schema has loaded zod already, so this costs nothing more.
+ */
+function configureZod(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, no-restricted-globals -- lazy on purpose, see above
+  require('./zod');
+}
 
 /** The problems of `value` against `schema`, one line each (`field.path: message`); empty when valid. */
 export function schemaProblems(schema: z.ZodType, value: unknown): string[] {
+  configureZod();
   const parsed = schema.safeParse(value);
   if (parsed.success) return [];
   return parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`);
@@ -37,6 +45,7 @@ export function schemaProblems(schema: z.ZodType, value: unknown): string[] {
  * }
  */
 export function parseOrReject<S extends z.ZodType>(what: string, schema: S, value: unknown): z.infer<S> {
+  configureZod();
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`);

@@ -46,7 +46,6 @@ export { recordFault, recordCompensation, FAULT_ATTRIBUTES_PATCH } from './fault
 export { FailureType, SAGA_COMPENSATION_FAILED, type FailureTypeName } from '../common/failure-types';
 export { parseOrReject, schemaProblems } from '../common/validate';
 export { setStrictSignalHandler, setStrictUpdateHandler } from './strict-handlers';
-export { duration, nonEmpty, faultPlanSchema } from '../common/schemas';
 export {
   checkFaultPlan,
   FAULT_KINDS,
