@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { TIMER_MAX_TIME_SHIFT } from '../platform/servers';
 
 /** The services each node runs. */
 export const NODE_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
@@ -142,7 +143,8 @@ export function nodeConfig(input: NodeConfigInput): Record<string, unknown> {
 
 /**
  * Dynamic configuration shared by the nodes: what Steadfast's workflows and CLI rely on and the
- * dev server turns on too (updates, eager activities, long ids, search attributes usable at once).
+ * dev server turns on too (updates, eager activities, long ids, search attributes usable at once),
+ * and the dev servers' timer read-ahead ({@link TIMER_MAX_TIME_SHIFT}), so retries fire on time.
  */
 export const DYNAMIC_CONFIG: Record<string, Array<{ value: unknown }>> = {
   'limit.maxIDLength': [{ value: 255 }],
@@ -151,6 +153,7 @@ export const DYNAMIC_CONFIG: Record<string, Array<{ value: unknown }>> = {
   'system.enableActivityEagerExecution': [{ value: true }],
   'system.enableEagerWorkflowStart': [{ value: true }],
   'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }],
+  'history.timerProcessorMaxTimeShift': [{ value: TIMER_MAX_TIME_SHIFT }],
 };
 
 /** Writes the node's config file (JSON, which the server reads as YAML) and returns its path. */

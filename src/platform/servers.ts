@@ -92,16 +92,26 @@ export interface DevServerOptions {
 }
 
 /**
+ * The server's timer queue reads ahead by this much, and fires no timer it creates sooner than that:
+ * with Temporal's default (1 s), an activity retry that should start at once (the supervisor fails a
+ * dead worker's attempt with a 1 ms `nextRetryDelay`) or after 200 ms starts after 1 s. 10 ms lets
+ * short retries and timers fire on time, for a few more timer queue reads (docs/PERFORMANCE.md).
+ */
+export const TIMER_MAX_TIME_SHIFT = '10ms';
+
+/**
  * The dev server's dynamic configuration, as `--dynamic-config-value KEY=JSON` pairs:
  * - `history.defaultWorkflowTaskTimeout`: the workflow task timeout of runs whose client did not
  *   set one (a Python or Go client, a schedule, the Web UI) is Steadfast's, not Temporal's 10 s.
  * - `system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute`: a run whose workflow task
  *   failed twice in a row is marked with `TemporalReportedProblems`, so `steadfast faults` finds it
  *   soon (the server's default is 5).
+ * - `history.timerProcessorMaxTimeShift`: {@link TIMER_MAX_TIME_SHIFT}.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string | number> = {
   'history.defaultWorkflowTaskTimeout': `${msToNumber(STEADFAST_FAILOVER.workflowTaskTimeout) / 1000}s`,
   'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 2,
+  'history.timerProcessorMaxTimeShift': TIMER_MAX_TIME_SHIFT,
 };
 
 /** `--dynamic-config-value` arguments for {@link DEV_SERVER_DYNAMIC_CONFIG}. */
