@@ -244,14 +244,22 @@ describe('chaos options', function () {
       runChaos({ supervisor: true, respawn: false }, { log: () => undefined }),
       /respawn: a supervisor always replaces killed workers; --no-respawn needs running without --supervisor/,
     );
+    await assert.rejects(
+      runChaos({ workflowTaskTimeout: 'soon', stickyTimeout: 0 }, { log: () => undefined }),
+      (err: Error) =>
+        err instanceof ChaosUsageError &&
+        /workflowTaskTimeout: expected a positive duration such as "14 days"/.test(err.message) &&
+        /stickyTimeout: expected a positive duration/.test(err.message),
+    );
   });
 
   it('npm run chaos exits 2 on bad usage', function () {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/chaos/command.ts', '--workflows', 'many'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/chaos/command.ts', '--workflows', 'many', '--sticky-timeout', 'never'], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
     });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /workflows: /);
+    assert.match(r.stderr, /stickyTimeout: expected a positive duration/);
   });
 });

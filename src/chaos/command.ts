@@ -21,6 +21,8 @@ interface Flags {
   killWindow?: string;
   respawn: boolean;
   supervisor?: boolean;
+  workflowTaskTimeout?: string;
+  stickyTimeout?: string;
   serverRestart?: boolean;
   target?: string;
   clusterDir?: string;
@@ -55,6 +57,8 @@ export function flagsToOptions(f: Flags): Record<string, unknown> {
     killWindowSeconds: num(f.killWindow),
     respawn: f.respawn,
     supervisor: f.supervisor,
+    workflowTaskTimeout: f.workflowTaskTimeout,
+    stickyTimeout: f.stickyTimeout,
     serverRestart: f.serverRestart,
     target: f.target,
     clusterDir: f.clusterDir,
@@ -89,6 +93,8 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
     .option('--kill-window <seconds>', 'kills (and the restart) happen within this many seconds of the start')
     .option('--no-respawn', 'do not replace killed workers')
     .option('--supervisor', 'run the workers under a failover supervisor (as "steadfast worker --processes" does)')
+    .option('--workflow-task-timeout <duration>', "the runs' workflow task timeout (default 5s), e.g. 1s")
+    .option('--sticky-timeout <duration>', "the workers' sticky schedule-to-start timeout (default 2s), e.g. 500ms")
     .option('--server-restart', 'restart the Temporal server once')
     .option('--target <dev|cluster>', 'dev: a dev server of its own; cluster: the cluster of "steadfast cluster up"')
     .option('--cluster-dir <dir>', 'the cluster\'s folder (default .steadfast/cluster)')

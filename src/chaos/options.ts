@@ -4,6 +4,7 @@
  * count and in time.
  */
 import { z } from 'zod';
+import { duration } from '../common/schemas';
 
 const rate = (name: string) =>
   z.number({ error: `${name} must be a probability between 0 and 1` }).min(0, `${name} must be ≥ 0`).max(1, `${name} must be ≤ 1`);
@@ -41,6 +42,14 @@ export const ChaosOptionsSchema = z
      * replacement from a bundle built once. The supervisor always replaces killed workers.
      */
     supervisor: z.boolean().default(false),
+    /**
+     * The runs' workflow task timeout (default: Steadfast's, 5 s): how long a workflow task held by
+     * a killed worker stalls its run. Shorter values recover sooner and cost false timeouts on a
+     * saturated worker (docs/PERFORMANCE.md measures both).
+     */
+    workflowTaskTimeout: duration.optional(),
+    /** The workers' sticky schedule-to-start timeout (`STEADFAST_STICKY_TIMEOUT`; default Steadfast's, 2 s). */
+    stickyTimeout: duration.optional(),
     /** Restart the Temporal server once, at a seeded-random moment within the kill window (dev target only). */
     serverRestart: z.boolean().default(false),
     /**

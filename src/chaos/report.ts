@@ -102,6 +102,12 @@ export function formatSummary(r: ChaosReport): string {
       `${killsCarriedOut(r)} (${r.kills.filter((k) => k.noticed > 0).length} noticed by the server)${r.serverRestarts.length ? `, ${r.serverRestarts.length} server restart(s)` : ''}` +
       `${r.nodeKills.length ? `, ${r.nodeKills.length} server-node kill(s)` : ''}, ` +
       `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s`,
+    ...(r.options.supervisor || r.options.workflowTaskTimeout || r.options.stickyTimeout
+      ? [
+          `  workers           ${r.options.supervisor ? 'under a failover supervisor' : 'respawned by the harness'}; workflow task timeout ` +
+            `${r.options.workflowTaskTimeout ?? 'Steadfast\'s'}, sticky timeout ${r.options.stickyTimeout ?? 'Steadfast\'s'}`,
+        ]
+      : []),
     '',
     `  faults            ${m.faults}  (${Object.entries(m.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`,
     `  MTBF              ${m.mtbfMs === null ? 'no fault' : ms(m.mtbfMs)}   λ = ${m.failureRatePerSecond.toFixed(3)} faults/s over ${ms(m.windowMs)}`,

@@ -20,6 +20,7 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, isGrpcServiceError, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SingleBar, Presets } from 'cli-progress';
@@ -162,6 +163,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   const storeUrl = options.store ?? `sqlite:${path.join(dir, 'effects.db')}`;
   let store: EffectStore | undefined;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
+  const workerEnv: Record<string, string> = options.stickyTimeout ? { STEADFAST_STICKY_TIMEOUT: String(options.stickyTimeout) } : {};
   const project = loadProject();
   const pool: ChaosWorkerPool = options.supervisor
     ? new SupervisedWorkerPool({
@@ -170,11 +172,12 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         taskQueue,
         storeUrl,
         project,
+        env: workerEnv,
         onEvent: (e) => {
           if (e.event === 'recovered') log(`chaos: supervisor: worker ${e.identity} exited; ${e.failed} attempt(s) failed over, ${e.stickyReset} sticky queue(s) reset in ${e.ms} ms`);
         },
       })
-    : new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath });
+    : new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath, env: workerEnv });
   const observer = new AttemptObserver(client, namespace);
   const lastCounters = new Map<string, Record<string, number>>();
   const restarts: ServerRestartRecord[] = [];
@@ -197,7 +200,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     for (const run of runs) await run.type.seed?.(store, run);
     await pool.startAll(options.workers);
 
-    await startRuns(client, runs, taskQueue, deadline, log);
+    await startRuns(client, runs, taskQueue, deadline, log, options.workflowTaskTimeout);
     const t0 = Date.now();
     if (showProgress) bar.start(runs.length, 0, { kills: 0, maxKills: options.kills, elapsed: 0 });
 
@@ -446,7 +449,14 @@ function transientStartError(err: unknown): boolean {
  * retried with backoff until the deadline; a retry that finds the run already started (the first
  * attempt reached the server) takes that run. Any other error ends the chaos run.
  */
-async function startRuns(client: Client, runs: PlannedRun[], taskQueue: string, deadline: number, log: (line: string) => void): Promise<void> {
+async function startRuns(
+  client: Client,
+  runs: PlannedRun[],
+  taskQueue: string,
+  deadline: number,
+  log: (line: string) => void,
+  workflowTaskTimeout: Duration | undefined,
+): Promise<void> {
   const startOne = (run: PlannedRun): Promise<WorkflowHandle> =>
     retryUntil(
       `starting ${run.workflowId}`,
@@ -460,6 +470,7 @@ async function startRuns(client: Client, runs: PlannedRun[], taskQueue: string, 
             args: run.args,
             memo: { [FAULT_PLAN_MEMO_KEY]: run.plan },
             ...workflowStartOptions(),
+            ...(workflowTaskTimeout ? { workflowTaskTimeout } : {}),
           })
           .catch((err: unknown) => {
             if (err instanceof WorkflowExecutionAlreadyStartedError && attempt > 1) return client.workflow.getHandle(run.workflowId);

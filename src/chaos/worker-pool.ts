@@ -207,6 +207,8 @@ export interface SupervisedWorkerPoolOptions {
   entry?: string;
   /** Supervisor events, for the harness's log. */
   onEvent?(event: SupervisorEvent): void;
+  /** More environment for every child. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -241,7 +243,7 @@ export class SupervisedWorkerPool implements ChaosWorkerPool {
       storeUrl: this.opts.storeUrl,
       // Chaos runs carry fault plans on purpose.
       faultInjection: true,
-      env: { STEADFAST_METRICS_PORT: String(metricsBase) },
+      env: { ...this.opts.env, STEADFAST_METRICS_PORT: String(metricsBase) },
     });
     const bySlot = new Map<number, PooledWorker>();
     this.running = runSupervisor({
