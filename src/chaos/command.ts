@@ -6,7 +6,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { installRuntime } from '../platform/runtime';
 import { ChaosUsageError } from './options';
-import type { ChaosExtensions } from './runner';
+import { formatSummary } from './report';
+import { runChaos, type ChaosExtensions } from './runner';
 
 /** The command-line flags as commander parses them. */
 interface Flags {
@@ -108,9 +109,6 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
     .addOption(new Option('--no-progress', 'no progress bar'))
     .action(async (flags: Flags) => {
       try {
-        // Loaded when the command runs: the harness is 0.3 s of module loading that every other
-        // command of the CLI (a worker's start among them) would otherwise pay.
-        const [{ runChaos }, { formatSummary }] = await Promise.all([import('./runner'), import('./report')]);
         const report = await runChaos(flagsToOptions(flags), ext);
         console.log(flags.json ? JSON.stringify(report, null, 2) : formatSummary(report));
         exit(report.passed ? 0 : 1);
