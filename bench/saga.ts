@@ -62,7 +62,7 @@ const ONE_PARTITION = [
   '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
   '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
 ];
-/** History task queue readers not capped at 20 reads a second (src/platform/servers.ts explains). */
+/** History task queue readers not capped at 20 reads a second (docs/PERFORMANCE.md: what it gains, and why the dev servers Steadfast starts keep the cap). */
 const FAST_QUEUES = [
   '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
   '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000',
