@@ -3,7 +3,6 @@
  * itself: its workflows and activities (for `steadfast worker`), its workflow types with their
  * schemas (for `steadfast start`), its seed data, its demo and its workflow types under chaos.
  */
-import path from 'node:path';
 import { defineConfig } from 'steadfast';
 import { createActivities, prepareStore } from './activities';
 import { seedForCli } from './activities/finance-seed';
@@ -13,17 +12,6 @@ import { WORKFLOW_TYPES } from './client/schemas';
 
 export default defineConfig({
   workflowsPath: require.resolve('./workflows'),
-  // This checkout builds the workflow bundle from the library's sources; an installed package
-  // resolves `steadfast/workflow` to its compiled JavaScript and needs no alias.
-  bundlerOptions: {
-    webpackConfigHook: (config) => ({
-      ...config,
-      resolve: {
-        ...config.resolve,
-        alias: { ...config.resolve?.alias, 'steadfast/workflow$': path.join(__dirname, 'src', 'workflow', 'index.ts') },
-      },
-    }),
-  },
   activities: createActivities,
   prepareStore,
   workflowTypes: WORKFLOW_TYPES,

@@ -35,8 +35,13 @@ async function main(): Promise<void> {
     const lanes = [
       ['bundling at start', false, {}],
       ['pre-built bundle', true, {}],
-      // What an installed package runs: the compiled JavaScript, not the sources through tsx.
-      ...(dist ? ([['pre-built, dist/', true, { STEADFAST_FROM_DIST: '1' }]] as const) : []),
+      // What an installed package runs: the compiled JavaScript, not the sources through tsx, and
+      // the project's TypeScript (its config, activities) importing that same `steadfast`. The
+      // checkout's tsconfig maps `steadfast/*` to the sources, which would load Steadfast twice;
+      // tsconfig.build.json maps nothing, as a user's own tsconfig does.
+      ...(dist
+        ? ([['pre-built, dist/', true, { STEADFAST_FROM_DIST: '1', TSX_TSCONFIG_PATH: path.join(PROJECT_ROOT, 'tsconfig.build.json') }]] as const)
+        : []),
     ] as const;
     for (const [label, withBundle, env] of lanes) {
       const times: number[] = [];

@@ -30,6 +30,10 @@ const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).s
 const WORKFLOW_TYPES = ['orderFulfillment', 'moneyTransfer', 'productionBatch', 'carePathway'];
 const CHANGES = path.join(__dirname, 'fixtures', 'replay-changes');
 const WORKFLOWS_PATH = REFERENCE_WORKFLOWS.workflowsPath;
+const SOURCE_ENTRIES = {
+  'steadfast/workflow$': path.join(__dirname, '..', 'src', 'workflow', 'index.ts'),
+  'steadfast/schemas$': path.join(__dirname, '..', 'src', 'schemas', 'index.ts'),
+};
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -56,15 +60,14 @@ function bundleWith(modules: string[], patch?: PatchLoaderOptions, workflowsPath
   const cacheKey = JSON.stringify([modules, patch, workflowsPath]);
   const cached = bundles.get(cacheKey);
   if (cached) return cached;
-  // The project's own bundler hook (it aliases `steadfast/workflow` in this checkout) runs first.
-  const projectHook = REFERENCE_WORKFLOWS.bundlerOptions?.webpackConfigHook ?? ((config) => config);
   const bundle = bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...modules.map((m) => path.join(CHANGES, m))],
     logger: QUIET,
-    ...REFERENCE_WORKFLOWS.bundlerOptions,
     webpackConfigHook: (base) => {
-      const config = projectHook(base);
+      // Bundled directly, not through workflowBundle: so, as workflowBundle does, the workflows'
+      // `steadfast/workflow` and `steadfast/schemas` are the sources the interceptor modules come from.
+      const config = { ...base, resolve: { ...base.resolve, alias: { ...base.resolve?.alias, ...SOURCE_ENTRIES } } };
       if (!patch) return config;
       return {
         ...config,

@@ -58,6 +58,27 @@ export interface WorkflowBundleSource {
   bundlerOptions?: WorkflowBundlerOptions;
 }
 
+/**
+ * The entries workflow code may import, resolved in the same copy of Steadfast as the interceptor
+ * modules above. In an installed package this is what the package's exports give anyway; in a
+ * checkout, where a worker may run from the TypeScript sources while `steadfast/workflow` names the
+ * compiled `dist/`, it keeps the bundle from holding Steadfast (and zod) twice.
+ */
+const SAME_COPY_ALIASES: Record<string, string> = {
+  'steadfast/workflow$': require.resolve('../workflow'),
+  'steadfast/schemas$': require.resolve('../schemas'),
+};
+
+type WebpackConfigHook = NonNullable<BundleOptions['webpackConfigHook']>;
+
+/** Adds {@link SAME_COPY_ALIASES}, then runs the project's own hook, whose aliases win. */
+function sameCopyHook(projectHook: WebpackConfigHook | undefined): WebpackConfigHook {
+  return (config) => {
+    const withAliases = { ...config, resolve: { ...config.resolve, alias: { ...SAME_COPY_ALIASES, ...config.resolve?.alias } } };
+    return projectHook ? projectHook(withAliases) : withAliases;
+  };
+}
+
 const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
@@ -102,6 +123,7 @@ export function workflowBundle(
       failureConverterPath: converter.encodeFailures ? FAILURE_CONVERTER_PATH : PATH_FREE_FAILURE_CONVERTER_PATH,
       logger: QUIET_BUNDLER_LOGGER,
       ...source.bundlerOptions,
+      webpackConfigHook: sameCopyHook(source.bundlerOptions?.webpackConfigHook),
     });
     bundles.set(cacheKey, bundle);
   }
