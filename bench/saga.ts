@@ -33,7 +33,6 @@ import { freePort, resolveServer } from 'steadfast/testing';
 import { bundleWorkflowCode, NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
 import { readClusterState, type ClusterState } from '../src/cluster';
-import project from '../steadfast.config';
 import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
 
@@ -552,10 +551,10 @@ async function main(argv: string[]): Promise<number> {
   const bundles = { steadfast: path.join(bundleDir, 'steadfast.js'), plain: path.join(bundleDir, 'plain.js') };
   const results: ConfigResult[] = [];
   try {
-    const workflowsPath = require.resolve('./saga/workflows');
-    fs.writeFileSync(bundles.steadfast, (await workflowBundle({ workflowsPath, bundlerOptions: project.bundlerOptions })).code);
-    // The plain worker runs no Steadfast interceptor: its bundle is the SDK's own.
-    const plain = await bundleWorkflowCode({ workflowsPath, ...project.bundlerOptions, logger: QUIET });
+    fs.writeFileSync(bundles.steadfast, (await workflowBundle({ workflowsPath: require.resolve('./saga/workflows') })).code);
+    // The plain worker runs no Steadfast interceptor and its workflow imports nothing from
+    // Steadfast: its bundle is the SDK's own.
+    const plain = await bundleWorkflowCode({ workflowsPath: require.resolve('./saga/plain-workflows'), logger: QUIET });
     fs.writeFileSync(bundles.plain, plain.code);
     for (const key of keys) {
       if (pgDataDir || storeUrl !== 'sqlite') {

@@ -1,8 +1,9 @@
 /**
- * The saga benchmark's workflows: reserve → charge → ship, each writing one row, and a failed ship
- * compensated by refund, then release. `orderSaga` is written with Steadfast (`Saga`, `stepKey`,
- * the effect store's exactly-once activities); `orderSagaPlain` is the same flow in plain Temporal
- * (a try/catch, plain inserts, the SDK's default activity options) for the overhead ratio.
+ * The saga benchmark's Steadfast workflow: reserve → charge → ship, each writing one row, and a
+ * failed ship compensated by refund, then release, written with Steadfast (`Saga`, `stepKey`, the
+ * effect store's exactly-once activities). `plain-workflows.ts` has the same flow in plain
+ * Temporal, in a bundle of its own: the sandbox evaluates every module of a bundle for every run,
+ * so a plain bundle that also held this file would pay for Steadfast's modules in each plain run.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { Saga, serviceCall, stepKey } from 'steadfast/workflow';
@@ -45,24 +46,6 @@ export async function orderSaga(orderId: string, failShip: boolean, options: Ord
     });
     return 'shipped';
   } catch {
-    return 'compensated';
-  }
-}
-
-const plain = proxyActivities<SagaBenchActivities>({ startToCloseTimeout: '10 seconds' });
-const plainLocal = proxyLocalActivities<SagaBenchActivities>({ startToCloseTimeout: '10 seconds' });
-
-/** Plain Temporal: no saga class, no key store, the SDK's default retry policy. */
-export async function orderSagaPlain(orderId: string, failShip: boolean, options: OrderSagaOptions = {}): Promise<OrderSagaResult> {
-  const act = options.local ? plainLocal : plain;
-  await act.plainReserve(orderId);
-  await act.plainCharge(orderId);
-  try {
-    await act.plainShip(orderId, failShip);
-    return 'shipped';
-  } catch {
-    await act.plainRefund(orderId);
-    await act.plainRelease(orderId);
     return 'compensated';
   }
 }

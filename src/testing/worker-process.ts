@@ -209,6 +209,8 @@ export class WorkerProcess {
     const exitedFirst = this.exited.then(() => {
       throw new Error(`worker ${this.identity} exited before it was ready (${JSON.stringify(this.exit)}):\n${this.tail.join('\n')}`);
     });
+    // Asked every 50 ms: bench:worker-start measures a worker's start by this, and a coarser poll
+    // would add up to its interval to every figure.
     const polling = waitUntil(
       async () => {
         if (!this.running) return true;
@@ -220,7 +222,7 @@ export class WorkerProcess {
         );
         return seen.every(Boolean);
       },
-      { timeoutMs, intervalMs: 200, what: `worker ${this.identity} to poll task queue ${this.options.taskQueue}` },
+      { timeoutMs, intervalMs: 50, what: `worker ${this.identity} to poll task queue ${this.options.taskQueue}` },
     );
     polling.catch(() => undefined);
     await Promise.race([polling, exitedFirst]);
