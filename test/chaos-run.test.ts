@@ -124,6 +124,13 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
     for (const k of report.kills) {
       const victim = report.workers.find((w) => w.identity === k.workerIdentity);
       assert.ok(victim?.readyAt !== undefined && victim.readyAt <= k.at, `${k.workerIdentity} was polling when it was killed`);
+      // Every kill left a survivor: another worker polling then, not killed before it.
+      const killedAt = new Map(report.kills.map((x) => [x.workerIdentity, x.at]));
+      const survivors = report.workers.filter(
+        (w) => w.identity !== k.workerIdentity && w.readyAt !== undefined && w.readyAt <= k.at && (killedAt.get(w.identity) ?? Infinity) > k.at,
+      );
+      assert.ok(survivors.length >= 1, `the kill of ${k.workerIdentity} at ${k.at} left a ready worker: ${JSON.stringify(report.workers)}`);
+      assert.equal(k.survivors, survivors.length, 'the kill record counts them');
     }
     // A kill is a fault only where it interrupted something the server noticed (an attempt or a
     // workflow task timed out on the killed worker); at least one of the two did.

@@ -36,6 +36,11 @@ export interface KillRecord {
   pid: number;
   /** The killed worker's identity as the server knows it (`<pid>@<host>` by default). */
   workerIdentity: string;
+  /**
+   * The other workers that were polling when it was killed: the survivors its work could move to.
+   * The chaos harness never leaves none when it runs more than one worker.
+   */
+  survivors?: number;
 }
 
 /**

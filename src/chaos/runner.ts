@@ -205,16 +205,19 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     if (showProgress) bar.start(runs.length, 0, { kills: 0, maxKills: options.kills, elapsed: 0 });
 
     let nextKill = 0;
+    const survivorsNeeded = options.workers > 1 ? 1 : 0;
     let lastScrape = 0;
     const respawning: Array<Promise<unknown>> = [];
     while (runs.some((r) => r.status === 'running') && Date.now() < deadline) {
       const since = Date.now() - t0;
-      // A kill whose moment has come waits (next loop) until some worker is ready.
-      while (nextKill < killAt.length && since >= killAt[nextKill] && pool.ready().length) {
+      // A kill whose moment has come waits (next loop) until it leaves a survivor: another ready
+      // worker for the victim's work to move to. A kill with none measures a cold start of the
+      // whole pool, not failover (with --workers 1 the only worker is the victim, as asked).
+      while (nextKill < killAt.length && since >= killAt[nextKill] && pool.ready().length > survivorsNeeded) {
         const ready = pool.ready();
         const victim = ready[Math.floor(victims[nextKill] * ready.length)];
         await scrapeInto(victim, lastCounters);
-        pool.kill(victim);
+        pool.kill(victim).survivors = pool.ready().length;
         // A supervisor starts its killed children's replacements itself.
         if (options.respawn && pool instanceof WorkerPool) respawning.push(respawn(pool, deadline, log));
         nextKill++;

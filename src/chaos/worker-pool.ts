@@ -90,9 +90,9 @@ export class WorkerPool implements ChaosWorkerPool {
     return this.workers.filter((w) => w.process.running);
   }
 
-  /** Live workers the server has seen polling: the ones the harness may kill. */
+  /** Live workers the server has seen polling and not yet killed: the ones the harness may kill. */
   ready(): PooledWorker[] {
-    return this.live().filter((w) => w.readyAt !== undefined);
+    return this.live().filter((w) => w.readyAt !== undefined && !this.kills.some((k) => k.pid === w.pid));
   }
 
   async startAll(n: number): Promise<void> {
@@ -230,7 +230,7 @@ export class SupervisedWorkerPool implements ChaosWorkerPool {
   }
 
   ready(): PooledWorker[] {
-    return this.live().filter((w) => w.readyAt !== undefined);
+    return this.live().filter((w) => w.readyAt !== undefined && !this.kills.some((k) => k.pid === w.pid));
   }
 
   /** Starts the supervisor with `n` children and resolves once all of them poll (within `readyTimeoutMs`). */
