@@ -35,6 +35,7 @@ import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
 import { readClusterState, type ClusterState } from '../src/cluster';
 import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
+import { FAST_QUEUES, ONE_PARTITION } from './server-args';
 
 /** One configuration under test. */
 interface BenchConfig {
@@ -57,15 +58,6 @@ interface BenchConfig {
 }
 
 const WAL = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
-const ONE_PARTITION = [
-  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
-];
-/** History task queue readers not capped at 20 reads a second (docs/PERFORMANCE.md: what it gains, and why the dev servers Steadfast starts keep the cap). */
-const FAST_QUEUES = [
-  '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000',
-  '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000',
-];
 /** Steadfast's search attributes: a compensating saga marks its run with them. */
 const SEARCH_ATTRIBUTES = [
   '--search-attribute', 'SteadfastFaults=Int',
