@@ -16,7 +16,7 @@
  * result claims, in step order. A check that fails makes the exit code 1.
  *
  * Usage: npm run bench:saga -- [--workflows 2000] [--concurrency 32] [--sequential 200] [--warmup 200]
- *          [--store sqlite|postgres] [--fail-rate 0.1] [--configs defaults,steadfast,tuned,plain-tuned] [--json]
+ *          [--store sqlite|postgres] [--fail-rate 0.1] [--configs defaults,steadfast,tuned,eager,lean,plain-tuned] [--json]
  * `--store postgres` uses STEADFAST_TEST_PG_URL, or starts a throwaway server with .ci/postgres.
  * Loopback only; every loop is bounded by its count.
  */
@@ -55,6 +55,8 @@ interface BenchConfig {
    * the server hands the first workflow task back in the start's response.
    */
   eager?: boolean;
+  /** Steadfast's workers only: carry the saga step through async context (default true). */
+  stepContext?: boolean;
 }
 
 const WAL = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
@@ -99,6 +101,15 @@ const CONFIGS: Record<string, BenchConfig> = {
     worker: TUNED_WORKER,
     durability: 'as tuned',
     eager: true,
+  },
+  lean: {
+    name: 'Steadfast, tuned, without the step context (no step on log lines and spans)',
+    workflow: 'orderSaga',
+    local: true,
+    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES],
+    worker: TUNED_WORKER,
+    durability: 'as tuned',
+    stepContext: false,
   },
   'plain-tuned': {
     name: 'plain Temporal, same tuning',
@@ -341,7 +352,7 @@ async function runConfig(
     failRate: number;
     storeUrl: string;
     pgDataDir?: string;
-    bundles: { steadfast: string; plain: string };
+    bundles: { steadfast: string; lean: string; plain: string };
     dynamicConfig: string[];
     workflowTaskTimeout?: number;
     /** The running cluster of `steadfast cluster up`, instead of a dev server per configuration. */
@@ -402,7 +413,7 @@ async function runConfig(
         workflowsPath: require.resolve('./saga/workflows'),
         activities: createSagaBenchActivities(store),
         faultInjection: false,
-        overrides: { ...(cfg.worker as Partial<WorkerOptions>), workflowBundle: { codePath: opts.bundles.steadfast } },
+        overrides: { ...(cfg.worker as Partial<WorkerOptions>), workflowBundle: { codePath: cfg.stepContext === false ? opts.bundles.lean : opts.bundles.steadfast } },
       });
       running = inProcess.run();
     }
@@ -415,7 +426,7 @@ async function runConfig(
         BENCH_TASK_QUEUE: taskQueue,
         BENCH_STORE: storeUrl,
         BENCH_WORKER_OPTIONS: JSON.stringify(cfg.worker),
-        BENCH_BUNDLE: plainWorker ? opts.bundles.plain : opts.bundles.steadfast,
+        BENCH_BUNDLE: plainWorker ? opts.bundles.plain : cfg.stepContext === false ? opts.bundles.lean : opts.bundles.steadfast,
         BENCH_PLAIN: plainWorker ? '1' : '0',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -540,10 +551,12 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-bench-saga-bundle-'));
-  const bundles = { steadfast: path.join(bundleDir, 'steadfast.js'), plain: path.join(bundleDir, 'plain.js') };
+  const bundles = { steadfast: path.join(bundleDir, 'steadfast.js'), lean: path.join(bundleDir, 'lean.js'), plain: path.join(bundleDir, 'plain.js') };
   const results: ConfigResult[] = [];
   try {
-    fs.writeFileSync(bundles.steadfast, (await workflowBundle({ workflowsPath: require.resolve('./saga/workflows') })).code);
+    const steadfastSource = { workflowsPath: require.resolve('./saga/workflows') };
+    fs.writeFileSync(bundles.steadfast, (await workflowBundle(steadfastSource, [], { stepContext: true })).code);
+    fs.writeFileSync(bundles.lean, (await workflowBundle(steadfastSource, [], { stepContext: false })).code);
     // The plain worker runs no Steadfast interceptor and its workflow imports nothing from
     // Steadfast: its bundle is the SDK's own.
     const plain = await bundleWorkflowCode({ workflowsPath: require.resolve('./saga/plain-workflows'), logger: QUIET });
@@ -580,7 +593,7 @@ async function main(argv: string[]): Promise<number> {
       workflowTaskTimeoutMs: opts.workflowTaskTimeout,
     },
     results,
-    overheadPercent: { defaults: ratio('steadfast', 'defaults'), tuned: ratio('tuned', 'plain-tuned') },
+    overheadPercent: { defaults: ratio('steadfast', 'defaults'), tuned: ratio('tuned', 'plain-tuned'), lean: ratio('lean', 'plain-tuned') },
     speedupOverDefaults: (() => {
       const base = results.find((r) => r.config === 'defaults');
       return Object.fromEntries(results.map((r) => [r.config, base ? Math.round((r.closedLoop.wfPerSec / base.closedLoop.wfPerSec) * 10) / 10 : undefined]));
@@ -590,7 +603,10 @@ async function main(argv: string[]): Promise<number> {
   else {
     console.log(`target: ${summary.target}; machine: ${summary.machine}; store ${opts.store}; fail rate ${opts.failRate}`);
     console.log(table(results));
-    console.log(`Steadfast overhead vs plain Temporal (wf/s): defaults ${summary.overheadPercent.defaults ?? '-'} %, tuned ${summary.overheadPercent.tuned ?? '-'} %`);
+    console.log(
+      `Steadfast overhead vs plain Temporal (wf/s): defaults ${summary.overheadPercent.defaults ?? '-'} %, tuned ${summary.overheadPercent.tuned ?? '-'} %, ` +
+        `lean (tuned, no step context) ${summary.overheadPercent.lean ?? '-'} %`,
+    );
     console.log(`speed-up over plain-Temporal defaults: ${JSON.stringify(summary.speedupOverDefaults)}`);
     for (const r of results) if (!r.storeCheck.ok) console.log(`${r.config}: store check FAILED:\n  ${r.storeCheck.problems.join('\n  ')}`);
   }

@@ -95,6 +95,14 @@ export interface BundleConverterOptions {
    * them the workflow's own spans are missing and activities are not linked to the run's trace.
    */
   tracing?: boolean;
+  /**
+   * Carry the saga step through the sandbox's async context, so that log lines and activity spans
+   * name it (`step`, `steadfast.step`). Default: on, unless `STEADFAST_STEP_CONTEXT` says `off`.
+   * Off, they carry no step (the saga's own compensation lines still name theirs), and runs do not
+   * pay for the async hook that Node 20 then runs for every promise of the workflow thread: in
+   * bench:saga `tuned` it cost 4–7 ms of worker CPU per run (docs/PERFORMANCE.md).
+   */
+  stepContext?: boolean;
 }
 
 /**
@@ -109,6 +117,7 @@ export function workflowBundle(
   const modules = [
     ...(converter.tracing ? [TRACING_WORKFLOW_MODULE] : []),
     ...WORKFLOW_INTERCEPTOR_MODULES,
+    ...((converter.stepContext ?? stepContextFromEnv()) ? [] : [STEP_CONTEXT_OFF_MODULE]),
     ...(source.workflowInterceptorModules ?? []),
     ...extraModules,
   ];
@@ -170,6 +179,12 @@ export interface SteadfastWorkerOptions extends WorkflowBundleSource {
    * worker by the tracer's resource (`steadfast.identity`).
    */
   tracing?: SteadfastTracing;
+  /**
+   * Carry the saga step through async context, for `step` on log lines and activity spans (see
+   * {@link BundleConverterOptions.stepContext}). Default: on, unless `STEADFAST_STEP_CONTEXT=off`.
+   * A pre-built bundle (`overrides.workflowBundle`) keeps what it was built with.
+   */
+  stepContext?: boolean;
   /** Where the search-attribute warning goes; default the SDK runtime's logger. */
   logger?: Logger;
   /** Anything else of the SDK's `WorkerOptions` (identity, sinks, tuning, a pre-built bundle). */
@@ -257,6 +272,21 @@ async function prepareFaultMarking(opts: SteadfastWorkerOptions): Promise<FaultM
   return { marking: false, registered: [] };
 }
 
+/** The module that stops carrying the saga step through async context, bundled when `stepContext` is off. */
+export const STEP_CONTEXT_OFF_MODULE = require.resolve('../workflow/step-context-off');
+
+/**
+ * Whether the environment leaves the saga step context on: `STEADFAST_STEP_CONTEXT` unset, `on`,
+ * `1` or `true` (on), `off`, `0` or `false` (off). Throws a {@link WorkerSetupError} naming the
+ * variable for anything else.
+ */
+export function stepContextFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.STEADFAST_STEP_CONTEXT?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'on' || v === '1' || v === 'true') return true;
+  if (v === 'off' || v === '0' || v === 'false') return false;
+  throw new WorkerSetupError(`STEADFAST_STEP_CONTEXT: expected on or off, got "${env.STEADFAST_STEP_CONTEXT}"`);
+}
+
 /** True when the environment turns fault injection on (`STEADFAST_FAULT_INJECTION=1`). */
 export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const v = env.STEADFAST_FAULT_INJECTION?.trim().toLowerCase();
@@ -315,7 +345,7 @@ export async function createWorkerReporting(opts: SteadfastWorkerOptions): Promi
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle:
-      opts.overrides?.workflowBundle ?? (await workflowBundle(opts, extraModules, { encodeFailures: encrypting, tracing: Boolean(tracing) })),
+      opts.overrides?.workflowBundle ?? (await workflowBundle(opts, extraModules, { encodeFailures: encrypting, tracing: Boolean(tracing), stepContext: opts.stepContext })),
     activities: opts.activities,
     dataConverter: steadfastDataConverter(opts.codecKeys),
     interceptors: { activity: [...tracingActivity, ...(opts.activityInterceptors ?? []), ...steadfastActivity] },

@@ -17,13 +17,24 @@ export interface StepContext {
 
 // Module state is per workflow run: the SDK gives each run its own module instances.
 const storage = new AsyncLocalStorage<StepContext>();
+let carrying = true;
+
+/**
+ * Stops carrying the step for every run of this worker's bundle: {@link inStep} runs its function
+ * as it is and {@link currentStep} is always undefined. The worker bundles the module that calls
+ * this when `stepContext` is off: on Node 20 an AsyncLocalStorage that has run once makes every
+ * promise of the workflow thread, of every run, pay an async hook (docs/PERFORMANCE.md).
+ */
+export function disableStepContext(): void {
+  carrying = false;
+}
 
 /** Runs `fn` as (part of) `step`: log lines and activity spans started inside it name the step. */
 export function inStep<T>(context: StepContext, fn: () => Promise<T>): Promise<T> {
-  return storage.run(context, fn);
+  return carrying ? storage.run(context, fn) : fn();
 }
 
 /** The step the calling code runs in, if any. */
 export function currentStep(): StepContext | undefined {
-  return storage.getStore();
+  return carrying ? storage.getStore() : undefined;
 }
