@@ -402,6 +402,7 @@ async function runConfig(
     connection = await waitForServer(address);
     const taskQueue = `bench-saga-${key}-${process.pid}`;
     const plainWorker = cfg.workflow === 'orderSagaPlain';
+    const steadfastBundle = cfg.stepContext === false ? opts.bundles.lean : opts.bundles.steadfast;
     if (cfg.eager) {
       // One process: the client starts runs on the connection its worker polls with.
       await store.migrate(SAGA_BENCH_DDL);
@@ -413,7 +414,7 @@ async function runConfig(
         workflowsPath: require.resolve('./saga/workflows'),
         activities: createSagaBenchActivities(store),
         faultInjection: false,
-        overrides: { ...(cfg.worker as Partial<WorkerOptions>), workflowBundle: { codePath: cfg.stepContext === false ? opts.bundles.lean : opts.bundles.steadfast } },
+        overrides: { ...(cfg.worker as Partial<WorkerOptions>), workflowBundle: { codePath: steadfastBundle } },
       });
       running = inProcess.run();
     }
@@ -426,7 +427,7 @@ async function runConfig(
         BENCH_TASK_QUEUE: taskQueue,
         BENCH_STORE: storeUrl,
         BENCH_WORKER_OPTIONS: JSON.stringify(cfg.worker),
-        BENCH_BUNDLE: plainWorker ? opts.bundles.plain : cfg.stepContext === false ? opts.bundles.lean : opts.bundles.steadfast,
+        BENCH_BUNDLE: plainWorker ? opts.bundles.plain : steadfastBundle,
         BENCH_PLAIN: plainWorker ? '1' : '0',
       },
       stdio: ['ignore', 'pipe', 'inherit'],

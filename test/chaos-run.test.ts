@@ -121,11 +121,11 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
   it('counts the planned faults and the kills, measured from real events', function () {
     assert.equal(report.kills.length, 2);
     assert.equal(report.killsPlanned, 2, 'every planned kill was carried out');
+    const killedAt = new Map(report.kills.map((x) => [x.workerIdentity, x.at]));
     for (const k of report.kills) {
       const victim = report.workers.find((w) => w.identity === k.workerIdentity);
       assert.ok(victim?.readyAt !== undefined && victim.readyAt <= k.at, `${k.workerIdentity} was polling when it was killed`);
       // Every kill left a survivor: another worker polling then, not killed before it.
-      const killedAt = new Map(report.kills.map((x) => [x.workerIdentity, x.at]));
       const survivors = report.workers.filter(
         (w) => w.identity !== k.workerIdentity && w.readyAt !== undefined && w.readyAt <= k.at && (killedAt.get(w.identity) ?? Infinity) > k.at,
       );

@@ -77,6 +77,11 @@ export interface ChaosWorkerPool {
   stopAll(graceMs?: number): Promise<void>;
 }
 
+/** The live workers the server has seen polling, less those already killed (their exit may not have arrived yet). */
+function readyUnkilled(live: PooledWorker[], kills: readonly KillRecord[]): PooledWorker[] {
+  return live.filter((w) => w.readyAt !== undefined && !kills.some((k) => k.pid === w.pid));
+}
+
 /** Starts, kills and stops worker processes; keeps the kill log. */
 export class WorkerPool implements ChaosWorkerPool {
   readonly workers: PooledWorker[] = [];
@@ -92,7 +97,7 @@ export class WorkerPool implements ChaosWorkerPool {
 
   /** Live workers the server has seen polling and not yet killed: the ones the harness may kill. */
   ready(): PooledWorker[] {
-    return this.live().filter((w) => w.readyAt !== undefined && !this.kills.some((k) => k.pid === w.pid));
+    return readyUnkilled(this.live(), this.kills);
   }
 
   async startAll(n: number): Promise<void> {
@@ -230,7 +235,7 @@ export class SupervisedWorkerPool implements ChaosWorkerPool {
   }
 
   ready(): PooledWorker[] {
-    return this.live().filter((w) => w.readyAt !== undefined && !this.kills.some((k) => k.pid === w.pid));
+    return readyUnkilled(this.live(), this.kills);
   }
 
   /** Starts the supervisor with `n` children and resolves once all of them poll (within `readyTimeoutMs`). */
