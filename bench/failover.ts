@@ -115,8 +115,8 @@ class Lane {
   private pool: WorkerProcess[] = [];
   private spawned = 0;
   private readonly supervisor?: FailoverSupervisor;
-  private readonly recoveries: { failed: number; stickyReset: number; ms: number }[] = [];
-  private lastRecovery?: { failed: number; alreadyDone: number; stickyReset: number; errors: string[]; at: number };
+  private readonly recoveries: { failed: number; stickyReset: number; stickyDrained: number; ms: number }[] = [];
+  private lastRecovery?: { failed: number; alreadyDone: number; stickyReset: number; stickyDrained: number; errors: string[]; at: number };
   private lastKill = 0;
   private stopping = false;
 
@@ -349,7 +349,7 @@ class Lane {
         const r = this.lastRecovery && this.lastRecovery.at >= this.lastKill ? this.lastRecovery : undefined;
         const supervised = r
           ? ` (supervisor done ${r.at - this.lastKill} ms after the kill: ${r.failed} failed, ${r.alreadyDone} already done, ` +
-            `${r.stickyReset} sticky reset${r.errors.length ? `; ${r.errors.join('; ')}` : ''})`
+            `${r.stickyReset} sticky reset, ${r.stickyDrained} drained${r.errors.length ? `; ${r.errors.join('; ')}` : ''})`
           : '';
         log(`${this.profile.padEnd(17)} kill ${String(this.samples.length).padStart(2)}/${kills} ${kind.padEnd(13)} recovered in ${seconds(sample.ms)}${supervised}`);
         await this.checkStore(handle.workflowId, kind);
@@ -488,9 +488,10 @@ async function main(): Promise<void> {
       const ms = lane.recoveryLog.map((r) => r.ms).sort((a, b) => a - b);
       const failed = lane.recoveryLog.reduce((n, r) => n + r.failed, 0);
       const reset = lane.recoveryLog.reduce((n, r) => n + r.stickyReset, 0);
+      const drained = lane.recoveryLog.reduce((n, r) => n + r.stickyDrained, 0);
       console.log(
         `\n${lane.profile}: ${lane.recoveryLog.length} recoveries, ${failed} attempts failed through the async-completion API, ` +
-          `${reset} sticky queues reset; exit → calls done p50 ${percentile(ms, 50)} ms, max ${ms.at(-1)} ms`,
+          `${reset} sticky queues reset, ${drained} queued workflow tasks drained off dead sticky queues; exit → calls done p50 ${percentile(ms, 50)} ms, max ${ms.at(-1)} ms`,
       );
     }
     const doubled = await store.all<{ key: string; n: number }>(

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { installRuntime } from '../platform/runtime';
+import { exitWhenFlushed } from '../platform/exit';
 import { ChaosUsageError } from './options';
 import { formatSummary } from './report';
 import { runChaos, type ChaosExtensions } from './runner';
@@ -135,12 +136,12 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; everything else commander rejects is bad usage.
-      process.exit(err.exitCode === 0 ? 0 : 2);
+      return exitWhenFlushed(err.exitCode === 0 ? 0 : 2);
     }
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
+    return exitWhenFlushed(1);
   }
-  process.exit(code);
+  exitWhenFlushed(code);
 }
 
 if (require.main === module) void main();

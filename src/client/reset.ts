@@ -42,12 +42,20 @@ export function eventTypeName(type: temporal.api.enums.v1.EventType | null | und
     .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 }
 
-/** The first failure event, ignoring the workflow-task failure that a reset itself records. */
+/**
+ * Workflow-task failures that are bookkeeping, not a failure of the run: the one a reset records,
+ * and a task moved off a sticky queue (by an SDK that no longer caches the run, or by a supervisor
+ * draining a dead worker's queue).
+ */
+const BOOKKEEPING_CAUSES: ReadonlySet<temporal.api.enums.v1.WorkflowTaskFailedCause> = new Set([
+  WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+  WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE,
+]);
+
+/** The first failure event, ignoring the workflow-task failures that are bookkeeping (a reset's, a sticky queue's). */
 export function firstFailure(events: HistoryEvent[]): HistoryEvent | undefined {
   return events.find(
-    (e) =>
-      FAILURE_TYPES.has(e.eventType!) &&
-      e.workflowTaskFailedEventAttributes?.cause !== WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+    (e) => FAILURE_TYPES.has(e.eventType!) && !BOOKKEEPING_CAUSES.has(e.workflowTaskFailedEventAttributes?.cause ?? WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED),
   );
 }
 

@@ -34,6 +34,7 @@ import { WORKER_PROCESS_EXITED } from '../common/failure-types';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { CRASH_POINTS_WORKFLOW_MODULE } from './crash-points';
 import { FAULT_MARKING_OFF_MODULE, workflowBundle, type BundleConverterOptions, type WorkflowBundleSource } from './create-worker';
+import { drainStickyQueue, findStickyQueue, type StickyQueue } from './sticky-drain';
 import { isSupervisionMessage, SUPERVISED_ENV, SUPERVISION_WORKFLOW_MODULE, type SupervisionMessage } from './supervised-child';
 
 export { WORKER_PROCESS_EXITED };
@@ -71,7 +72,11 @@ export type SupervisorEvent =
       alreadyDone: number;
       /** Runs whose sticky queue was reset. */
       stickyReset: number;
-      /** From the child's exit to the last of these calls. */
+      /** Workflow tasks taken off the dead worker's sticky queue and moved to the shared queue. */
+      stickyDrained: number;
+      /** The dead worker's sticky queue, when a history had named it (none: nothing was drained). */
+      stickyQueue?: string;
+      /** From the child's exit to the last failure and reset (the drain's last, empty poll ends later). */
       ms: number;
       errors: string[];
     }
@@ -91,6 +96,11 @@ interface Watched {
   attempts: Map<string, Attempt>;
   /** Runs cached in this child: `workflowId\0runId` → execution. */
   cached: Map<string, { workflowId: string; runId: string }>;
+  /** The child's sticky queue, once a history has named it. */
+  stickyQueue?: StickyQueue;
+  /** Whether the supervisor is looking for the sticky queue. */
+  stickyLookup: boolean;
+  exited: boolean;
 }
 
 /** Options of {@link FailoverSupervisor}. */
@@ -102,6 +112,12 @@ export interface FailoverSupervisorOptions {
 }
 
 const NOT_FOUND = 5;
+
+/** How often a child's sticky queue is looked for, until a history names it (a kill in its first seconds finds it unknown otherwise). */
+const STICKY_LOOKUP_INTERVAL_MS = 250;
+
+/** How long the sticky drain's first poll gets to reach the server before the resets start. */
+const DRAIN_HEAD_START_MS = 30;
 
 /**
  * The failover core of a supervisor: watches worker child processes (started with an IPC channel
@@ -124,13 +140,14 @@ export class FailoverSupervisor {
   /** Follows `child`'s reports; when it exits, recovers its work. Resolves with the recovery's report. */
   watch(child: ChildProcess): Promise<Extract<SupervisorEvent, { event: 'recovered' }>> {
     if (child.pid === undefined) throw new Error('the worker process has no pid: it did not start');
-    const watched: Watched = { pid: child.pid, identity: `pid ${child.pid}`, attempts: new Map(), cached: new Map() };
+    const watched: Watched = { pid: child.pid, identity: `pid ${child.pid}`, attempts: new Map(), cached: new Map(), stickyLookup: false, exited: false };
     child.on('message', (m: unknown) => {
       if (isSupervisionMessage(m)) this.onMessage(watched, m);
     });
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
     return exited.then(([code, signal]) => {
-      if (this.stopped) return this.report(watched, 0, { failed: 0, alreadyDone: 0, stickyReset: 0, errors: [] });
+      watched.exited = true;
+      if (this.stopped) return this.report(watched, 0, { failed: 0, alreadyDone: 0, stickyReset: 0, stickyDrained: 0, errors: [] });
       // Only a recovery under way is pending: `stop()` must not wait for children that still run.
       const recovery = (async () => {
         // Messages the child sent just before it died may still be in the channel.
@@ -185,9 +202,31 @@ export class FailoverSupervisor {
           w.cached.delete(oldest);
           if (this.owners.get(oldest) === w) this.owners.delete(oldest);
         }
+        this.learnStickyQueue(w);
         break;
       }
     }
+  }
+
+  /**
+   * Learns a child's sticky queue while it lives, so that a drain can start the moment it dies. A
+   * history names the queue once a task of a run cached there has been scheduled on it, usually
+   * within a second of the run's first activity. From the first cached run on, this looks every
+   * 250 ms (the tails of up to eight histories, of the newest cached runs) until one names it.
+   */
+  private learnStickyQueue(w: Watched): void {
+    if (w.stickyQueue || w.stickyLookup || w.exited || this.stopped) return;
+    w.stickyLookup = true;
+    const look = () => {
+      if (w.exited || this.stopped) return;
+      void findStickyQueue(this.opts.client, w.identity, [...w.cached.values()])
+        .catch(() => undefined)
+        .then((queue) => {
+          if (queue) w.stickyQueue = queue;
+          else setTimeout(look, STICKY_LOOKUP_INTERVAL_MS).unref();
+        });
+    };
+    setTimeout(look, STICKY_LOOKUP_INTERVAL_MS).unref();
   }
 
   private async recover(w: Watched, code: number | null, signal: NodeJS.Signals | null) {
@@ -218,7 +257,17 @@ export class FailoverSupervisor {
     let stickyReset = 0;
     // After a graceful shutdown the SDK has told the server itself; its sticky tasks already moved.
     const graceful = code === 0 && signal === null;
-    const resets = [...(graceful ? [] : w.cached.entries())].map(async ([key, execution]) => {
+    const cached = graceful ? [] : [...w.cached.entries()];
+    // Tasks already queued on the dead worker's sticky queue are drained while the resets run: a
+    // reset alone would leave them to wait out the sticky timeout (sticky-drain.ts).
+    const stickyQueue =
+      cached.length > 0 ? (w.stickyQueue ?? (await findStickyQueue(client, w.identity, cached.map(([, execution]) => execution)))) : undefined;
+    let resetsDone!: () => void;
+    const resetsSettled = new Promise<void>((resolve) => (resetsDone = resolve));
+    const drain = stickyQueue ? drainStickyQueue(client, stickyQueue, resetsSettled) : undefined;
+    // Let the drain's first poll reach the server before any reset makes a queued task unreachable.
+    if (drain) await new Promise((r) => setTimeout(r, DRAIN_HEAD_START_MS));
+    const resets = cached.map(async ([key, execution]) => {
       if (this.owners.get(key) === w) this.owners.delete(key);
       try {
         await client.workflowService.resetStickyTaskQueue({ namespace, execution });
@@ -229,10 +278,14 @@ export class FailoverSupervisor {
       }
     });
     await Promise.all([...failAttempts, ...resets]);
-    return this.report(w, Date.now() - t0, { failed, alreadyDone, stickyReset, errors });
+    const ms = Date.now() - t0;
+    resetsDone();
+    const drained = drain ? await drain : { bounced: 0, errors: [] };
+    errors.push(...drained.errors);
+    return this.report(w, ms, { failed, alreadyDone, stickyReset, stickyDrained: drained.bounced, ...(stickyQueue ? { stickyQueue: stickyQueue.name } : {}), errors });
   }
 
-  private report(w: Watched, ms: number, counts: { failed: number; alreadyDone: number; stickyReset: number; errors: string[] }) {
+  private report(w: Watched, ms: number, counts: { failed: number; alreadyDone: number; stickyReset: number; stickyDrained: number; stickyQueue?: string; errors: string[] }) {
     for (const key of w.cached.keys()) if (this.owners.get(key) === w) this.owners.delete(key);
     w.attempts.clear();
     w.cached.clear();

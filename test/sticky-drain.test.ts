@@ -1,0 +1,99 @@
+/**
+ * Draining a dead worker's sticky queue (src/worker/sticky-drain.ts), on a dev server with a real
+ * worker process. The worker caches a run and is SIGKILLed; a signal then queues the run's next
+ * workflow task on the dead worker's sticky queue, whose timeout (10 minutes) outlasts the test.
+ * The drain finds the queue from the run's history, moves the task to the shared queue, and a new
+ * worker finishes the run. The history shows the move (WorkflowTaskFailed, ResetStickyTaskQueue,
+ * by the supervisor) and no timed-out task.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { temporal as proto } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { firstFailure } from '../src/client/reset';
+import { startDevServer, type TemporalHandle } from '../src/platform/servers';
+import { DRAIN_IDENTITY, drainStickyQueue, findStickyQueue } from '../src/worker/sticky-drain';
+import { historyEvents, uniqueId, waitUntil } from './helpers';
+
+const { EventType, TaskQueueKind, WorkflowTaskFailedCause } = proto.api.enums.v1;
+const FIXTURE = path.join(__dirname, 'fixtures', 'sticky-worker');
+
+describe('sticky drain: a dead worker\'s queued workflow task moves to a survivor at once', function () {
+  this.timeout(90_000);
+  let temporal: TemporalHandle;
+  let child: ChildProcess | undefined;
+
+  before(async function () {
+    temporal = await startDevServer();
+  });
+  after(async function () {
+    child?.kill('SIGKILL');
+    await temporal?.close().catch((err) => console.error('server teardown failed:', err));
+  });
+
+  it('finds the dead worker\'s sticky queue, fails its task there with ResetStickyTaskQueue, and the run finishes elsewhere', async function () {
+    const taskQueue = uniqueId('sticky-drain');
+    const identity = uniqueId('doomed-worker');
+    let output = '';
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURE, 'worker.ts')], {
+      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TASK_QUEUE: taskQueue, WORKER_IDENTITY: identity },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const doomed = child;
+    doomed.stdout!.on('data', (d) => (output += String(d)));
+    doomed.stderr!.on('data', (d) => (output += String(d)));
+    await waitUntil(() => {
+      if (doomed.exitCode !== null) throw new Error(`the worker exited:\n${output}`);
+      return output.includes('ready') || undefined;
+    }, { timeoutMs: 60_000, what: 'the worker to poll' });
+
+    const handle = await temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-run') });
+    await handle.signal('nudge');
+    // The worker has handled the first signal: the run is in its cache, and its next task goes to its sticky queue.
+    await waitUntil(async () => (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 2 || undefined, {
+      timeoutMs: 30_000,
+      what: 'the worker to handle the first signal',
+    });
+    doomed.kill('SIGKILL');
+    await new Promise((resolve) => doomed.once('exit', resolve));
+    await handle.signal('nudge');
+
+    const execution = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+    const queued = (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED).at(-1);
+    assert.equal(queued?.workflowTaskScheduledEventAttributes?.taskQueue?.kind, TaskQueueKind.TASK_QUEUE_KIND_STICKY, 'the second signal\'s task is queued on the dead worker\'s sticky queue');
+
+    const queue = await findStickyQueue(temporal.client, identity, [execution]);
+    assert.ok(queue, 'the sticky queue is found from the run\'s history');
+    assert.ok(queue.name.startsWith(`${identity}-`), `the sticky queue ${queue.name} is the dead worker's`);
+    assert.equal(queue.normalName, taskQueue);
+    assert.equal(await findStickyQueue(temporal.client, 'another-worker', [execution]), undefined, 'another worker\'s identity finds no queue');
+
+    const drained = await drainStickyQueue(temporal.client, queue, Promise.resolve());
+    assert.deepEqual(drained, { bounced: 1, errors: [] });
+
+    const survivor = await Worker.create({
+      connection: temporal.nativeConnection,
+      namespace: temporal.namespace,
+      taskQueue,
+      workflowsPath: require.resolve(path.join(FIXTURE, 'workflows')),
+    });
+    const result = await survivor.runUntil(handle.result());
+    assert.equal(result, 'nudged twice');
+
+    const events = await historyEvents(handle);
+    const failed = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].workflowTaskFailedEventAttributes?.cause, WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE);
+    assert.equal(failed[0].workflowTaskFailedEventAttributes?.identity, DRAIN_IDENTITY);
+    assert.equal(firstFailure(events), undefined, 'the move is not a failure of the run (reset --to last-good ignores it)');
+    assert.equal(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length, 0, 'no task waited out a timeout');
+    const rescheduled = events.slice(events.indexOf(failed[0])).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+    assert.equal(rescheduled?.workflowTaskScheduledEventAttributes?.taskQueue?.kind, TaskQueueKind.TASK_QUEUE_KIND_NORMAL, 'the next task went to the shared queue');
+  });
+
+  it('returns after one empty poll when nothing is queued', async function () {
+    const drained = await drainStickyQueue(temporal.client, { name: uniqueId('nobody-sticky'), normalName: uniqueId('nobody') }, Promise.resolve());
+    assert.deepEqual(drained, { bounced: 0, errors: [] });
+  });
+});
