@@ -4,7 +4,9 @@
  * workflow task on the dead worker's sticky queue, whose timeout (10 minutes) outlasts the test.
  * The drain finds the queue from the run's history, moves the task to the shared queue, and a new
  * worker finishes the run. The history shows the move (WorkflowTaskFailed, ResetStickyTaskQueue,
- * by the supervisor) and no timed-out task.
+ * by the supervisor) and no timed-out task. The worker's held activity attempt is found the same
+ * way (src/worker/unreported-attempts.ts): a pending activity, started, whose last worker is the
+ * dead one.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,12 +16,15 @@ import { Worker } from '@temporalio/worker';
 import { firstFailure } from '../src/client/reset';
 import { startDevServer, type TemporalHandle } from '../src/platform/servers';
 import { DRAIN_IDENTITY, drainStickyQueue, findStickyQueue } from '../src/worker/sticky-drain';
+import { attemptKey, findHeldAttempts } from '../src/worker/unreported-attempts';
+import { WORKER_PROCESS_EXITED } from '../src/common/failure-types';
+import { ApplicationFailure } from '@temporalio/common';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 
-const { EventType, TaskQueueKind, WorkflowTaskFailedCause } = proto.api.enums.v1;
+const { EventType, PendingActivityState, TaskQueueKind, WorkflowTaskFailedCause } = proto.api.enums.v1;
 const FIXTURE = path.join(__dirname, 'fixtures', 'sticky-worker');
 
-describe('sticky drain: a dead worker\'s queued workflow task moves to a survivor at once', function () {
+describe('a dead worker process\'s work, found through the public API: its sticky queue and its held attempts', function () {
   this.timeout(90_000);
   let temporal: TemporalHandle;
   let child: ChildProcess | undefined;
@@ -32,9 +37,8 @@ describe('sticky drain: a dead worker\'s queued workflow task moves to a survivo
     await temporal?.close().catch((err) => console.error('server teardown failed:', err));
   });
 
-  it('finds the dead worker\'s sticky queue, fails its task there with ResetStickyTaskQueue, and the run finishes elsewhere', async function () {
-    const taskQueue = uniqueId('sticky-drain');
-    const identity = uniqueId('doomed-worker');
+  /** Starts the fixture's worker process, and resolves once it polls. */
+  async function startDoomedWorker(taskQueue: string, identity: string): Promise<ChildProcess> {
     let output = '';
     child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURE, 'worker.ts')], {
       env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TASK_QUEUE: taskQueue, WORKER_IDENTITY: identity },
@@ -47,7 +51,29 @@ describe('sticky drain: a dead worker\'s queued workflow task moves to a survivo
       if (doomed.exitCode !== null) throw new Error(`the worker exited:\n${output}`);
       return output.includes('ready') || undefined;
     }, { timeoutMs: 60_000, what: 'the worker to poll' });
+    return doomed;
+  }
 
+  async function kill(doomed: ChildProcess): Promise<void> {
+    doomed.kill('SIGKILL');
+    await new Promise((resolve) => doomed.once('exit', resolve));
+  }
+
+  /** A worker in this process that finishes what the dead one left. */
+  function survivor(taskQueue: string): Promise<Worker> {
+    return Worker.create({
+      connection: temporal.nativeConnection,
+      namespace: temporal.namespace,
+      taskQueue,
+      workflowsPath: require.resolve(path.join(FIXTURE, 'workflows')),
+      activities: { slowStep: async () => 'done by a survivor' },
+    });
+  }
+
+  it('finds the dead worker\'s sticky queue, fails its task there with ResetStickyTaskQueue, and the run finishes elsewhere', async function () {
+    const taskQueue = uniqueId('sticky-drain');
+    const identity = uniqueId('doomed-worker');
+    const doomed = await startDoomedWorker(taskQueue, identity);
     const handle = await temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-run') });
     await handle.signal('nudge');
     // The worker has handled the first signal: the run is in its cache, and its next task goes to its sticky queue.
@@ -55,8 +81,7 @@ describe('sticky drain: a dead worker\'s queued workflow task moves to a survivo
       timeoutMs: 30_000,
       what: 'the worker to handle the first signal',
     });
-    doomed.kill('SIGKILL');
-    await new Promise((resolve) => doomed.once('exit', resolve));
+    await kill(doomed);
     await handle.signal('nudge');
 
     const execution = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
@@ -72,13 +97,7 @@ describe('sticky drain: a dead worker\'s queued workflow task moves to a survivo
     const drained = await drainStickyQueue(temporal.client, queue, Promise.resolve());
     assert.deepEqual(drained, { bounced: 1, errors: [] });
 
-    const survivor = await Worker.create({
-      connection: temporal.nativeConnection,
-      namespace: temporal.namespace,
-      taskQueue,
-      workflowsPath: require.resolve(path.join(FIXTURE, 'workflows')),
-    });
-    const result = await survivor.runUntil(handle.result());
+    const result = await (await survivor(taskQueue)).runUntil(handle.result());
     assert.equal(result, 'nudged twice');
 
     const events = await historyEvents(handle);
@@ -90,6 +109,36 @@ describe('sticky drain: a dead worker\'s queued workflow task moves to a survivo
     assert.equal(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length, 0, 'no task waited out a timeout');
     const rescheduled = events.slice(events.indexOf(failed[0])).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
     assert.equal(rescheduled?.workflowTaskScheduledEventAttributes?.taskQueue?.kind, TaskQueueKind.TASK_QUEUE_KIND_NORMAL, 'the next task went to the shared queue');
+  });
+
+  it('finds an activity attempt the dead worker held but never reported, by its identity; failed by id, it is retried elsewhere', async function () {
+    const taskQueue = uniqueId('held-attempt');
+    const identity = uniqueId('doomed-worker');
+    const doomed = await startDoomedWorker(taskQueue, identity);
+    const handle = await temporal.client.workflow.start('oneSlowStep', { taskQueue, workflowId: uniqueId('held-run') });
+    const execution = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+    await waitUntil(async () => {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      return pending.some((a) => a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && a.lastWorkerIdentity === identity) || undefined;
+    }, { timeoutMs: 30_000, what: 'the doomed worker to take the attempt' });
+    await kill(doomed);
+
+    assert.deepEqual(await findHeldAttempts(temporal.client, 'another-worker', [execution], new Set()), { attempts: [], errors: [] });
+    const activityId = '1';
+    assert.deepEqual(await findHeldAttempts(temporal.client, identity, [execution], new Set([attemptKey(execution.workflowId, execution.runId, activityId)])), {
+      attempts: [],
+      errors: [],
+    }, 'an attempt the supervisor knows by its token is left to that path');
+    const held = await findHeldAttempts(temporal.client, identity, [execution], new Set());
+    assert.deepEqual(held, { attempts: [{ ...execution, activityId, activityType: 'slowStep' }], errors: [] });
+
+    // As the supervisor does: the run's next workflow task must not go to the dead worker's sticky queue.
+    await temporal.client.workflowService.resetStickyTaskQueue({ namespace: temporal.namespace, execution });
+    await temporal.client.activity.fail({ ...execution, activityId }, ApplicationFailure.create({ type: WORKER_PROCESS_EXITED, message: 'the test failed it', nextRetryDelay: '1 millisecond' }));
+    assert.equal(await (await survivor(taskQueue)).runUntil(handle.result()), 'done by a survivor');
+    const completed = (await historyEvents(handle)).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
+    assert.equal(completed?.activityTaskStartedEventAttributes?.attempt, 2, 'the survivor ran attempt 2');
+    assert.equal(completed?.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type, WORKER_PROCESS_EXITED);
   });
 
   it('returns after one empty poll when nothing is queued', async function () {

@@ -174,7 +174,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         project,
         env: workerEnv,
         onEvent: (e) => {
-          if (e.event === 'recovered') log(`chaos: supervisor: worker ${e.identity} exited; ${e.failed} attempt(s) failed over, ${e.stickyReset} sticky queue(s) reset, ${e.stickyDrained} queued task(s) drained${e.stickyQueue || e.stickyReset === 0 ? '' : ' (its sticky queue not known)'}, in ${e.ms} ms`);
+          if (e.event === 'recovered') log(`chaos: supervisor: worker ${e.identity} exited; ${e.failed} attempt(s) failed over (${e.unreported} not reported by it), ${e.stickyReset} sticky queue(s) reset, ${e.stickyDrained} queued task(s) drained${e.stickyQueue || e.stickyReset === 0 ? '' : ' (its sticky queue not known)'}, in ${e.ms} ms`);
         },
       })
     : new WorkerPool({ address, namespace, taskQueue, storeUrl, logDir: dir, client, bundlePath, env: workerEnv });

@@ -47,7 +47,7 @@ export interface StickyQueue {
 /**
  * Finds the sticky queue of the worker whose identity is `identity`, from the tails of the
  * histories of runs it had cached (the newest first): the last workflow task scheduled on a sticky
- * queue whose name starts with the identity. Undefined when none of those runs has had a task on it
+ * queue named as the SDK's core names that worker's: its identity, a dash and 32 hex digits. Undefined when none of those runs has had a task on it
  * yet.
  */
 export async function findStickyQueue(
@@ -56,7 +56,7 @@ export async function findStickyQueue(
   executions: { workflowId: string; runId: string }[],
 ): Promise<StickyQueue | undefined> {
   const namespace = client.options.namespace;
-  const prefix = `${identity}-`;
+  const own = new RegExp(`^${identity.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{32}$`);
   const newest = executions.slice(-HISTORIES_TO_READ).reverse();
   const found = await Promise.all(
     newest.map(async (execution) => {
@@ -65,7 +65,7 @@ export async function findStickyQueue(
         for (const e of res.history?.events ?? []) {
           if (e.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) continue;
           const q = e.workflowTaskScheduledEventAttributes?.taskQueue;
-          if (q?.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY && q.name?.startsWith(prefix)) {
+          if (q?.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY && q.name && own.test(q.name)) {
             return { name: q.name, normalName: q.normalName ?? '' };
           }
         }

@@ -35,6 +35,7 @@ import { ensureSearchAttributes } from '../platform/search-attributes';
 import { CRASH_POINTS_WORKFLOW_MODULE } from './crash-points';
 import { FAULT_MARKING_OFF_MODULE, workflowBundle, type BundleConverterOptions, type WorkflowBundleSource } from './create-worker';
 import { drainStickyQueue, findStickyQueue, type StickyQueue } from './sticky-drain';
+import { attemptKey, findHeldAttempts } from './unreported-attempts';
 import { isSupervisionMessage, SUPERVISED_ENV, SUPERVISION_WORKFLOW_MODULE, type SupervisionMessage } from './supervised-child';
 
 export { WORKER_PROCESS_EXITED };
@@ -68,6 +69,11 @@ export type SupervisorEvent =
       identity: string;
       /** Attempts failed through the async-completion API. */
       failed: number;
+      /**
+       * Of those, attempts the child had taken from the server but not yet reported (it died before
+       * they started): found in the runs the supervisor knows, and failed by run and activity id.
+       */
+      unreported: number;
       /** Attempts that had already completed (the server no longer knew them). */
       alreadyDone: number;
       /** Runs whose sticky queue was reset. */
@@ -147,7 +153,7 @@ export class FailoverSupervisor {
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
     return exited.then(([code, signal]) => {
       watched.exited = true;
-      if (this.stopped) return this.report(watched, 0, { failed: 0, alreadyDone: 0, stickyReset: 0, stickyDrained: 0, errors: [] });
+      if (this.stopped) return this.report(watched, 0, { failed: 0, unreported: 0, alreadyDone: 0, stickyReset: 0, stickyDrained: 0, errors: [] });
       // Only a recovery under way is pending: `stop()` must not wait for children that still run.
       const recovery = (async () => {
         // Messages the child sent just before it died may still be in the channel.
@@ -237,7 +243,7 @@ export class FailoverSupervisor {
     const errors: string[] = [];
     let failed = 0;
     let alreadyDone = 0;
-    const failAttempts = [...w.attempts].map(async ([token, a]) => {
+    const fail = async (target: Uint8Array | { workflowId: string; runId: string; activityId: string }, a: { workflowId: string; activityId: string; activityType: string }) => {
       const err = ApplicationFailure.create({
         type: WORKER_PROCESS_EXITED,
         message:
@@ -246,14 +252,28 @@ export class FailoverSupervisor {
         nextRetryDelay: FAILED_ATTEMPT_RETRY_DELAY,
       });
       try {
-        await client.activity.fail(Buffer.from(token, 'base64'), err);
+        await (target instanceof Uint8Array ? client.activity.fail(target, err) : client.activity.fail(target, err));
         failed++;
       } catch (e) {
         // Completed, timed out or already failed: the server no longer waits for this attempt.
         if ((e as { code?: number }).code === NOT_FOUND || (e as Error).name === 'ActivityNotFoundError') alreadyDone++;
         else errors.push(`failing ${a.activityType} of ${a.workflowId}: ${(e as Error).message}`);
       }
+    };
+    const failAttempts = [...w.attempts].map(([token, a]) => fail(Buffer.from(token, 'base64'), a));
+    // Attempts the child took from the server but died before starting: only the server knows them.
+    const known = new Set([...w.attempts.values()].map((a) => attemptKey(a.workflowId, a.runId, a.activityId)));
+    const runs = [...this.owners.keys()].map((key) => {
+      const [workflowId, runId] = key.split('\0');
+      return { workflowId, runId };
     });
+    const failUnreported = (async () => {
+      if (w.identity.startsWith('pid ')) return 0; // it never polled: it holds nothing
+      const held = await findHeldAttempts(client, w.identity, runs, known);
+      errors.push(...held.errors);
+      await Promise.all(held.attempts.map((a) => fail({ workflowId: a.workflowId, runId: a.runId, activityId: a.activityId }, a)));
+      return held.attempts.length;
+    })();
     let stickyReset = 0;
     // After a graceful shutdown the SDK has told the server itself; its sticky tasks already moved.
     const graceful = code === 0 && signal === null;
@@ -277,15 +297,15 @@ export class FailoverSupervisor {
         if ((e as { code?: number }).code !== NOT_FOUND) errors.push(`resetting the sticky queue of ${execution.workflowId}: ${(e as Error).message}`);
       }
     });
-    await Promise.all([...failAttempts, ...resets]);
+    const [unreported] = await Promise.all([failUnreported, ...failAttempts, ...resets]);
     const ms = Date.now() - t0;
     resetsDone();
     const drained = drain ? await drain : { bounced: 0, errors: [] };
     errors.push(...drained.errors);
-    return this.report(w, ms, { failed, alreadyDone, stickyReset, stickyDrained: drained.bounced, ...(stickyQueue ? { stickyQueue: stickyQueue.name } : {}), errors });
+    return this.report(w, ms, { failed, unreported, alreadyDone, stickyReset, stickyDrained: drained.bounced, ...(stickyQueue ? { stickyQueue: stickyQueue.name } : {}), errors });
   }
 
-  private report(w: Watched, ms: number, counts: { failed: number; alreadyDone: number; stickyReset: number; stickyDrained: number; stickyQueue?: string; errors: string[] }) {
+  private report(w: Watched, ms: number, counts: { failed: number; unreported: number; alreadyDone: number; stickyReset: number; stickyDrained: number; stickyQueue?: string; errors: string[] }) {
     for (const key of w.cached.keys()) if (this.owners.get(key) === w) this.owners.delete(key);
     w.attempts.clear();
     w.cached.clear();

@@ -210,7 +210,8 @@ export async function supervisedWorkers(config: SteadfastConfig, processes: numb
                 : e.event === 'exited'
                   ? `worker process ${e.slot} (pid ${e.pid}) exited (${e.signal ?? `code ${e.code}`})`
                   : e.event === 'recovered'
-                    ? `handed over the work of ${e.identity}: ${e.failed} activity attempt(s) failed for retry on a survivor, ` +
+                    ? `handed over the work of ${e.identity}: ${e.failed} activity attempt(s) failed for retry on a survivor` +
+                      `${e.unreported ? ` (${e.unreported} it had taken but not started)` : ''}, ` +
                       `${e.stickyReset} sticky queue(s) reset, ${e.stickyDrained} queued workflow task(s) moved off its sticky queue, in ${e.ms} ms` +
                       (e.errors.length ? `\n  ${e.errors.join('\n  ')}` : '')
                     : `restarting worker process ${e.slot} in ${e.delayMs} ms`;
