@@ -21,7 +21,7 @@ import { WORKER_PROCESS_EXITED } from '../src/common/failure-types';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyEvents, uniqueId, waitUntil } from './helpers';
 
-const { EventType, PendingActivityState, TaskQueueKind, WorkflowTaskFailedCause } = proto.api.enums.v1;
+const { EventType, PendingActivityState, TaskQueueKind, TaskQueueType, WorkflowTaskFailedCause } = proto.api.enums.v1;
 const FIXTURE = path.join(__dirname, 'fixtures', 'sticky-worker');
 
 describe('a dead worker process\'s work, found through the public API: its sticky queue and its held attempts', function () {
@@ -75,24 +75,36 @@ describe('a dead worker process\'s work, found through the public API: its stick
     const identity = uniqueId('doomed-worker');
     const doomed = await startDoomedWorker(taskQueue, identity);
     const handle = await temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-run') });
-    await handle.signal('nudge');
-    // The worker has handled the first signal: the run is in its cache, and its next task goes to its sticky queue.
-    await waitUntil(async () => (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 2 || undefined, {
-      timeoutMs: 30_000,
-      what: 'the worker to handle the first signal',
-    });
-    await kill(doomed);
-    await handle.signal('nudge');
-
     const execution = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
-    const queued = (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED).at(-1);
-    assert.equal(queued?.workflowTaskScheduledEventAttributes?.taskQueue?.kind, TaskQueueKind.TASK_QUEUE_KIND_STICKY, 'the second signal\'s task is queued on the dead worker\'s sticky queue');
+    const completedTasks = async () => (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length;
+    await waitUntil(async () => (await completedTasks()) >= 1 || undefined, { timeoutMs: 30_000, what: 'the worker to take the run' });
+    // The run is in the worker's cache: the first signal's task goes to the worker's sticky queue.
+    await handle.signal('nudge');
+    await waitUntil(async () => (await completedTasks()) >= 2 || undefined, { timeoutMs: 30_000, what: 'the worker to handle the first signal' });
 
-    const queue = await findStickyQueue(temporal.client, identity, [execution]);
-    assert.ok(queue, 'the sticky queue is found from the run\'s history');
-    assert.ok(queue.name.startsWith(`${identity}-`), `the sticky queue ${queue.name} is the dead worker's`);
+    // While the worker lives, the history names its sticky queue (as the supervisor learns it).
+    const queue = await waitUntil(() => findStickyQueue(temporal.client, identity, [execution]), { timeoutMs: 10_000, what: 'a history to name the sticky queue' });
+    assert.ok(queue.name.startsWith(`${identity}-`), `the sticky queue ${queue.name} is the worker's`);
     assert.equal(queue.normalName, taskQueue);
     assert.equal(await findStickyQueue(temporal.client, 'another-worker', [execution]), undefined, 'another worker\'s identity finds no queue');
+    // The server hands a task to a sticky queue only if its worker polled it lately.
+    await waitUntil(
+      async () => {
+        const d = await temporal.client.workflowService.describeTaskQueue({
+          namespace: temporal.namespace,
+          taskQueue: { name: queue.name, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: taskQueue },
+          taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return (d.pollers ?? []).some((p) => p.identity === identity) || undefined;
+      },
+      { timeoutMs: 10_000, what: 'the worker to poll its sticky queue' },
+    );
+
+    await kill(doomed);
+    await handle.signal('nudge');
+    const queued = (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED).at(-1);
+    assert.equal(queued?.workflowTaskScheduledEventAttributes?.taskQueue?.name, queue.name, 'the second signal\'s task is queued on the dead worker\'s sticky queue');
+    assert.deepEqual(await findStickyQueue(temporal.client, identity, [execution]), queue, 'after the death the history names the same queue');
 
     const drained = await drainStickyQueue(temporal.client, queue, Promise.resolve());
     assert.deepEqual(drained, { bounced: 1, errors: [] });
