@@ -44,8 +44,8 @@ export function eventTypeName(type: temporal.api.enums.v1.EventType | null | und
 
 /**
  * Workflow-task failures that are bookkeeping, not a failure of the run: the one a reset records,
- * and a task moved off a sticky queue (by an SDK that no longer caches the run, or by a supervisor
- * draining a dead worker's queue).
+ * and a task moved off a sticky queue with the cause the API defines for that (a supervisor draining
+ * a dead worker's queue records it).
  */
 const BOOKKEEPING_CAUSES: ReadonlySet<temporal.api.enums.v1.WorkflowTaskFailedCause> = new Set([
   WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,

@@ -7,8 +7,8 @@
  * help that task: the reset changes where *later* tasks go, and the queued one can then no longer
  * be handed out at all, so it still waits for its timeout (a probe on the dev server, 2026-12-02).
  *
- * What moves it at once is what an SDK does with a sticky task for a run it no longer caches: poll
- * the sticky queue, and fail the task with the cause `RESET_STICKY_TASK_QUEUE`. The server clears
+ * What moves it at once: poll the sticky queue, and fail the task with the cause the API defines
+ * for it, `RESET_STICKY_TASK_QUEUE`. The server clears
  * the run's stickiness, writes WorkflowTaskFailed (which replay ignores) and schedules the next task
  * on the shared queue, where a survivor picks it up and replays the history. So the supervisor
  * drains the dead queue *while* it resets the runs' sticky queues, and stops once the resets are
