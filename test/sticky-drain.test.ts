@@ -148,9 +148,9 @@ describe('a dead worker process\'s work, found through the public API: its stick
     await temporal.client.workflowService.resetStickyTaskQueue({ namespace: temporal.namespace, execution });
     await temporal.client.activity.fail({ ...execution, activityId }, ApplicationFailure.create({ type: WORKER_PROCESS_EXITED, message: 'the test failed it', nextRetryDelay: '1 millisecond' }));
     assert.equal(await (await survivor(taskQueue)).runUntil(handle.result()), 'done by a survivor');
-    const completed = (await historyEvents(handle)).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
-    assert.equal(completed?.activityTaskStartedEventAttributes?.attempt, 2, 'the survivor ran attempt 2');
-    assert.equal(completed?.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type, WORKER_PROCESS_EXITED);
+    const started = (await historyEvents(handle)).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
+    assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 2, 'the survivor ran attempt 2');
+    assert.equal(started?.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type, WORKER_PROCESS_EXITED);
   });
 
   it('returns after one empty poll when nothing is queued', async function () {

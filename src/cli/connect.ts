@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { GRPC_STATUS } from '../platform/grpc-status';
 import { ConfigError, loadConfig, serverAddress, type SteadfastConfig } from '../platform/config';
 import { steadfastDataConverter } from '../codec';
 import { OperationError, UsageError } from './cli-errors';
@@ -16,10 +17,7 @@ import type * as TracingModule from '../tracing/tracing';
 
 /** How long the CLI waits for a server that accepts TCP connections to answer gRPC. */
 const CONNECT_TIMEOUT = '5 seconds';
-/** gRPC status codes that the CLI tells apart. */
-const NOT_FOUND = 5;
-const DEADLINE_EXCEEDED = 4;
-const UNAVAILABLE = 14;
+const { NOT_FOUND, DEADLINE_EXCEEDED, UNAVAILABLE } = GRPC_STATUS;
 
 /** A client connection for one CLI command. */
 export interface CliConnection {

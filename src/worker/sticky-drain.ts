@@ -20,6 +20,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { GRPC_STATUS, grpcCode } from '../platform/grpc-status';
 
 const { EventType, TaskQueueKind, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 
@@ -110,7 +111,7 @@ export async function drainStickyQueue(client: Client, queue: StickyQueue, until
       token = task.taskToken;
     } catch (e) {
       // A deadline that passed before the server answered is an empty poll too.
-      if ((e as { code?: number }).code !== DEADLINE_EXCEEDED) {
+      if (grpcCode(e) !== GRPC_STATUS.DEADLINE_EXCEEDED) {
         result.errors.push(`draining the sticky queue ${queue.name}: ${(e as Error).message}`);
         return result;
       }
@@ -132,5 +133,3 @@ export async function drainStickyQueue(client: Client, queue: StickyQueue, until
     }
   }
 }
-
-const DEADLINE_EXCEEDED = 4;

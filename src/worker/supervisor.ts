@@ -31,6 +31,7 @@ import type { SteadfastProject } from '../config/project';
 import { loadConfig, PROJECT_ROOT, serverAddress, STATE_DIR, type SteadfastConfig } from '../platform/config';
 import { resolveTracing } from '../tracing/settings';
 import { WORKER_PROCESS_EXITED } from '../common/failure-types';
+import { GRPC_STATUS } from '../platform/grpc-status';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { CRASH_POINTS_WORKFLOW_MODULE } from './crash-points';
 import { FAULT_MARKING_OFF_MODULE, workflowBundle, type BundleConverterOptions, type WorkflowBundleSource } from './create-worker';
@@ -109,6 +110,8 @@ interface Watched {
   exited: boolean;
 }
 
+type RecoveredEvent = Extract<SupervisorEvent, { event: 'recovered' }>;
+
 /** Options of {@link FailoverSupervisor}. */
 export interface FailoverSupervisorOptions {
   /** A client of the workers' namespace (with the workers' data converter, when payloads are encrypted). */
@@ -117,10 +120,15 @@ export interface FailoverSupervisorOptions {
   onEvent?(event: SupervisorEvent): void;
 }
 
-const NOT_FOUND = 5;
+const { NOT_FOUND } = GRPC_STATUS;
 
-/** How often a child's sticky queue is looked for, until a history names it (a kill in its first seconds finds it unknown otherwise). */
+/**
+ * When a child's sticky queue is first looked for, after its first cached run; each look that finds
+ * nothing doubles the wait, up to {@link STICKY_LOOKUP_MAX_INTERVAL_MS} (a worker without a cache
+ * never has a sticky queue, and must not cost history reads four times a second).
+ */
 const STICKY_LOOKUP_INTERVAL_MS = 250;
+const STICKY_LOOKUP_MAX_INTERVAL_MS = 8_000;
 
 /** How long the sticky drain's first poll gets to reach the server before the resets start. */
 const DRAIN_HEAD_START_MS = 30;
@@ -144,7 +152,7 @@ export class FailoverSupervisor {
   constructor(private readonly opts: FailoverSupervisorOptions) {}
 
   /** Follows `child`'s reports; when it exits, recovers its work. Resolves with the recovery's report. */
-  watch(child: ChildProcess): Promise<Extract<SupervisorEvent, { event: 'recovered' }>> {
+  watch(child: ChildProcess): Promise<RecoveredEvent> {
     if (child.pid === undefined) throw new Error('the worker process has no pid: it did not start');
     const watched: Watched = { pid: child.pid, identity: `pid ${child.pid}`, attempts: new Map(), cached: new Map(), stickyLookup: false, exited: false };
     child.on('message', (m: unknown) => {
@@ -217,22 +225,24 @@ export class FailoverSupervisor {
   /**
    * Learns a child's sticky queue while it lives, so that a drain can start the moment it dies. A
    * history names the queue once a task of a run cached there has been scheduled on it, usually
-   * within a second of the run's first activity. From the first cached run on, this looks every
-   * 250 ms (the tails of up to eight histories, of the newest cached runs) until one names it.
+   * within a second of the run's first activity. From the first cached run on, this looks after
+   * 250 ms, then after twice as long each time (up to 8 s), until a history names it; a look reads
+   * the tails of up to eight histories, of the newest cached runs.
    */
   private learnStickyQueue(w: Watched): void {
     if (w.stickyQueue || w.stickyLookup || w.exited || this.stopped) return;
     w.stickyLookup = true;
+    let wait = STICKY_LOOKUP_INTERVAL_MS;
     const look = () => {
       if (w.exited || this.stopped) return;
       void findStickyQueue(this.opts.client, w.identity, [...w.cached.values()])
         .catch(() => undefined)
         .then((queue) => {
           if (queue) w.stickyQueue = queue;
-          else setTimeout(look, STICKY_LOOKUP_INTERVAL_MS).unref();
+          else setTimeout(look, (wait = Math.min(wait * 2, STICKY_LOOKUP_MAX_INTERVAL_MS))).unref();
         });
     };
-    setTimeout(look, STICKY_LOOKUP_INTERVAL_MS).unref();
+    setTimeout(look, wait).unref();
   }
 
   private async recover(w: Watched, code: number | null, signal: NodeJS.Signals | null) {
@@ -263,10 +273,7 @@ export class FailoverSupervisor {
     const failAttempts = [...w.attempts].map(([token, a]) => fail(Buffer.from(token, 'base64'), a));
     // Attempts the child took from the server but died before starting: only the server knows them.
     const known = new Set([...w.attempts.values()].map((a) => attemptKey(a.workflowId, a.runId, a.activityId)));
-    const runs = [...this.owners.keys()].map((key) => {
-      const [workflowId, runId] = key.split('\0');
-      return { workflowId, runId };
-    });
+    const runs = [...new Set(this.owners.values())].flatMap((child) => [...child.cached.values()]);
     const failUnreported = (async () => {
       if (w.identity.startsWith('pid ')) return 0; // it never polled: it holds nothing
       const held = await findHeldAttempts(client, w.identity, runs, known);
@@ -305,7 +312,7 @@ export class FailoverSupervisor {
     return this.report(w, ms, { failed, unreported, alreadyDone, stickyReset, stickyDrained: drained.bounced, ...(stickyQueue ? { stickyQueue: stickyQueue.name } : {}), errors });
   }
 
-  private report(w: Watched, ms: number, counts: { failed: number; unreported: number; alreadyDone: number; stickyReset: number; stickyDrained: number; stickyQueue?: string; errors: string[] }) {
+  private report(w: Watched, ms: number, counts: Omit<RecoveredEvent, 'event' | 'pid' | 'identity' | 'ms'>) {
     for (const key of w.cached.keys()) if (this.owners.get(key) === w) this.owners.delete(key);
     w.attempts.clear();
     w.cached.clear();

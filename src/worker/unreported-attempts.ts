@@ -10,6 +10,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { GRPC_STATUS, grpcCode } from '../platform/grpc-status';
 
 const { PendingActivityState } = temporal.api.enums.v1;
 
@@ -55,7 +56,7 @@ export async function findHeldAttempts(
             .map((a) => ({ ...execution, activityId: a.activityId ?? '', activityType: a.activityType?.name ?? 'activity' }));
         } catch (e) {
           // A closed and deleted run holds nothing.
-          if ((e as { code?: number }).code !== NOT_FOUND) errors.push(`describing ${execution.workflowId}: ${(e as Error).message}`);
+          if (grpcCode(e) !== GRPC_STATUS.NOT_FOUND) errors.push(`describing ${execution.workflowId}: ${(e as Error).message}`);
           return [];
         }
       }),
@@ -67,5 +68,3 @@ export async function findHeldAttempts(
 export function attemptKey(workflowId: string, runId: string, activityId: string): string {
   return `${workflowId}\0${runId}\0${activityId}`;
 }
-
-const NOT_FOUND = 5;
