@@ -152,7 +152,7 @@ export class FailoverSupervisor {
   constructor(private readonly opts: FailoverSupervisorOptions) {}
 
   /** Follows `child`'s reports; when it exits, recovers its work. Resolves with the recovery's report. */
-  watch(child: ChildProcess): Promise<RecoveredEvent> {
+  watch(child: ChildProcess): Promise<Extract<SupervisorEvent, { event: 'recovered' }>> {
     if (child.pid === undefined) throw new Error('the worker process has no pid: it did not start');
     const watched: Watched = { pid: child.pid, identity: `pid ${child.pid}`, attempts: new Map(), cached: new Map(), stickyLookup: false, exited: false };
     child.on('message', (m: unknown) => {
