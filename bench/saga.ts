@@ -16,7 +16,7 @@
  * result claims, in step order. A check that fails makes the exit code 1.
  *
  * Usage: npm run bench:saga -- [--workflows 2000] [--concurrency 32] [--sequential 200] [--warmup 200]
- *          [--store sqlite|postgres] [--fail-rate 0.1] [--configs defaults,steadfast,tuned,eager,lean,plain-tuned] [--json]
+ *          [--store sqlite|postgres] [--fail-rate 0.1] [--configs defaults,steadfast,tuned,eager,lean,eager-lean,plain-tuned] [--json]
  * `--store postgres` uses STEADFAST_TEST_PG_URL, or starts a throwaway server with .ci/postgres.
  * Loopback only; every loop is bounded by its count.
  */
@@ -109,6 +109,16 @@ const CONFIGS: Record<string, BenchConfig> = {
     serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES],
     worker: TUNED_WORKER,
     durability: 'as tuned',
+    stepContext: false,
+  },
+  'eager-lean': {
+    name: 'Steadfast, tuned, eager workflow start, without the step context: every lever above at once',
+    workflow: 'orderSaga',
+    local: true,
+    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
+    worker: TUNED_WORKER,
+    durability: 'as tuned',
+    eager: true,
     stepContext: false,
   },
   'plain-tuned': {

@@ -1,11 +1,11 @@
 /**
  * The saga step carried through async context (`step` on log lines, `steadfast.step` on spans), and
  * the switch that turns it off: on Node 20 an AsyncLocalStorage that has run makes every promise
- * of the workflow thread pay an async hook, 4–7 ms of worker CPU per run in bench:saga
- * (docs/PERFORMANCE.md).
+ * of the workflow thread pay an async hook, 0.2–0.5 ms of worker CPU per run in bench:saga
+ * (4–7 ms on a slower VM; docs/PERFORMANCE.md).
  */
 import assert from 'node:assert/strict';
-import { runWithWorker, startTimeSkippingServer, uniqueId, type TemporalHandle } from 'steadfast/testing';
+import { runWithWorker, startDevServer, startTimeSkippingServer, uniqueId, type TemporalHandle } from 'steadfast/testing';
 import { WorkerSetupError } from 'steadfast/worker';
 import { stepContextFromEnv } from '../src/worker/create-worker';
 
@@ -42,5 +42,28 @@ describe('the saga step context', function () {
       assert.match(err.message, /^STEADFAST_STEP_CONTEXT: expected on or off, got "sometimes"$/);
       return true;
     });
+  });
+});
+
+// A dev server, not the time-skipping one: with several runs sleeping at once, the time-skipping
+// server may skip past a run's timeout while the worker is still busy with the others.
+describe("Steadfast's workflow modules in a reused V8 context", function () {
+  let dev: TemporalHandle;
+  before(async () => {
+    dev = await startDevServer();
+  });
+  after(() => dev?.close());
+
+  it("shares Steadfast's workflow modules between the runs of a worker, and concurrent runs each see only their own steps", async function () {
+    const taskQueue = uniqueId('step-context-shared');
+    const workflowsPath = require.resolve('./fixtures/step-context-workflows');
+    const start = (type: string) => dev.client.workflow.execute(type, { taskQueue, workflowId: uniqueId('step-context-shared-run') });
+    const [shared, ...steps] = await runWithWorker(dev, { taskQueue, workflowsPath, faultInjection: false }, () =>
+      Promise.all([start('modulesShared'), ...Array.from({ length: 6 }, () => start('stepsSeen'))]),
+    );
+    // Preloaded (src/worker/create-worker.ts, SHARED_WORKFLOW_MODULES): evaluated once for the
+    // worker's V8 context, not once per run; the SDK freezes what it shares.
+    assert.deepEqual(shared, { saga: true, currentStep: true });
+    for (const seen of steps) assert.deepEqual(seen, ['one/one', 'two/two']);
   });
 });

@@ -45,6 +45,9 @@ export const TRACING_WORKFLOW_MODULE = require.resolve('../workflow/tracing');
 /** The module that switches fault marking off, bundled when the namespace lacks the search attributes. */
 export const FAULT_MARKING_OFF_MODULE = require.resolve('../workflow/fault-marking-off');
 
+/** The module that stops carrying the saga step through async context, bundled when `stepContext` is off. */
+export const STEP_CONTEXT_OFF_MODULE = require.resolve('../workflow/step-context-off');
+
 /** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
 export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
 
@@ -79,6 +82,22 @@ function sameCopyHook(projectHook: WebpackConfigHook | undefined): WebpackConfig
   };
 }
 
+/**
+ * Steadfast's own workflow-side modules that every run of a bundle may share: the entry point
+ * (`steadfast/workflow`, with the saga, `stepKey` and the activity options) and the interceptor
+ * modules, with the modules that switch a feature off for the whole bundle. With a reused V8 context
+ * (the SDK's default), the sandbox evaluates a module once per run when a run first requires it; a
+ * module preloaded at the context's creation is evaluated once and shared (the SDK freezes its
+ * exports), as the SDK's own modules are. None of these keeps per-run state at module level: their
+ * state lives in the run's interceptor and saga objects, and their flags (`disableStepContext`,
+ * `disableFaultMarking`) are the same for every run of a bundle. In bench:saga this was 5–7 % of
+ * the eager configuration's throughput (docs/PERFORMANCE.md). Tracing, the supervision and crash
+ * point sinks, the user's modules and zod (loaded on first use, and not freezable) are not preloaded.
+ */
+const SHARED_WORKFLOW_MODULES = [require.resolve('../workflow'), ...WORKFLOW_INTERCEPTOR_MODULES];
+/** Preloaded when the bundle has them (they set a bundle-wide flag when evaluated). */
+const SHARED_IF_BUNDLED = [FAULT_MARKING_OFF_MODULE, STEP_CONTEXT_OFF_MODULE];
+
 const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
@@ -100,7 +119,7 @@ export interface BundleConverterOptions {
    * name it (`step`, `steadfast.step`). Default: on, unless `STEADFAST_STEP_CONTEXT` says `off`.
    * Off, they carry no step (the saga's own compensation lines still name theirs), and runs do not
    * pay for the async hook that Node 20 then runs for every promise of the workflow thread: in
-   * bench:saga `tuned` it cost 4–7 ms of worker CPU per run (docs/PERFORMANCE.md).
+   * bench:saga `tuned` it cost 0.2–0.5 ms of worker CPU per run (4–7 ms on a slower VM; docs/PERFORMANCE.md).
    */
   stepContext?: boolean;
 }
@@ -132,6 +151,7 @@ export function workflowBundle(
       failureConverterPath: converter.encodeFailures ? FAILURE_CONVERTER_PATH : PATH_FREE_FAILURE_CONVERTER_PATH,
       logger: QUIET_BUNDLER_LOGGER,
       ...source.bundlerOptions,
+      preloadModules: [...SHARED_WORKFLOW_MODULES, ...SHARED_IF_BUNDLED.filter((m) => modules.includes(m))],
       webpackConfigHook: sameCopyHook(source.bundlerOptions?.webpackConfigHook),
     });
     bundles.set(cacheKey, bundle);
@@ -271,9 +291,6 @@ async function prepareFaultMarking(opts: SteadfastWorkerOptions): Promise<FaultM
   );
   return { marking: false, registered: [] };
 }
-
-/** The module that stops carrying the saga step through async context, bundled when `stepContext` is off. */
-export const STEP_CONTEXT_OFF_MODULE = require.resolve('../workflow/step-context-off');
 
 /**
  * Whether the environment leaves the saga step context on: `STEADFAST_STEP_CONTEXT` unset, `on`,

@@ -15,7 +15,10 @@ export interface StepContext {
   compensating: boolean;
 }
 
-// Module state is per workflow run: the SDK gives each run its own module instances.
+// Shared by every run of a reused V8 context (the bundle preloads this module, see
+// SHARED_WORKFLOW_MODULES in src/worker/create-worker.ts), like the SDK's own cancellation-scope
+// storage: async context is per promise chain, so runs never see each other's step. `carrying` is
+// the same for every run of a bundle.
 const storage = new AsyncLocalStorage<StepContext>();
 let carrying = true;
 
