@@ -68,6 +68,16 @@ const SEARCH_ATTRIBUTES = [
 ];
 const TUNED_WORKER = { maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 64, maxConcurrentActivityTaskExecutions: 64, maxConcurrentLocalActivityExecutions: 64, reuseV8Context: true };
 
+const EAGER: BenchConfig = {
+  name: 'Steadfast, tuned, eager workflow start (worker in the client process)',
+  workflow: 'orderSaga',
+  local: true,
+  serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
+  worker: TUNED_WORKER,
+  durability: 'as tuned',
+  eager: true,
+};
+
 const CONFIGS: Record<string, BenchConfig> = {
   defaults: {
     name: 'plain Temporal, SDK defaults',
@@ -93,15 +103,7 @@ const CONFIGS: Record<string, BenchConfig> = {
     worker: TUNED_WORKER,
     durability: 'survives a process crash; a power loss may lose the last server transactions (WAL, synchronous=normal)',
   },
-  eager: {
-    name: 'Steadfast, tuned, eager workflow start (worker in the client process)',
-    workflow: 'orderSaga',
-    local: true,
-    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
-    worker: TUNED_WORKER,
-    durability: 'as tuned',
-    eager: true,
-  },
+  eager: EAGER,
   lean: {
     name: 'Steadfast, tuned, without the step context (no step on log lines and spans)',
     workflow: 'orderSaga',
@@ -111,16 +113,7 @@ const CONFIGS: Record<string, BenchConfig> = {
     durability: 'as tuned',
     stepContext: false,
   },
-  'eager-lean': {
-    name: 'Steadfast, tuned, eager workflow start, without the step context: every lever above at once',
-    workflow: 'orderSaga',
-    local: true,
-    serverArgs: [...WAL, ...ONE_PARTITION, ...FAST_QUEUES, '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
-    worker: TUNED_WORKER,
-    durability: 'as tuned',
-    eager: true,
-    stepContext: false,
-  },
+  'eager-lean': { ...EAGER, name: 'Steadfast, tuned, eager workflow start, without the step context: every lever above at once', stepContext: false },
   'plain-tuned': {
     name: 'plain Temporal, same tuning',
     workflow: 'orderSagaPlain',
