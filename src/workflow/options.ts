@@ -2,6 +2,10 @@
  * Activity option presets. Every activity call uses one of these, so each has explicit timeouts
  * and an explicit retry policy: transient faults retry with exponential backoff; business
  * rejections are thrown as non-retryable `ApplicationFailure`s and are never retried.
+ *
+ * In a worker the presets are frozen (the SDK freezes the modules it shares between runs, and
+ * Steadfast's workflow modules are shared): to change a field, spread one,
+ * `{ ...serviceCall, startToCloseTimeout: '1 minute' }`; assigning to it throws.
  */
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { STEADFAST_FAILOVER } from '../common/failover';
