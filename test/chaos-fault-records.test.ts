@@ -271,6 +271,9 @@ describe('chaos: fault records and worker metrics from real runs (dev server)', 
       assert.ok(r, 'the kill shows up as a fault of the admission');
       assert.deepEqual([r.kind, r.injectedAt], ['worker-kill', kill.at]);
       assert.equal(r.recoveredAt, eventTime(events, (e) => e.activityTaskCompletedEventAttributes));
+      // Detected after the kill and, whether the observer saw the failure or not, by the retry's start.
+      assert.ok(r.detectedAt !== undefined && r.detectedAt >= kill.at && r.detectedAt <= lastAttemptStart(events, 'admitPatient').at, `detected at ${r.detectedAt}`);
+      assert.equal(recoveryTime(r), r.recoveredAt! - kill.at, 'its T_RT runs from the kill to the step completed');
       console.log(`      (supervised kill: retry started ${lastAttemptStart(events, 'admitPatient').at - kill.at} ms after the kill; T_RT ${recoveryTime(r)} ms)`);
     } finally {
       await supervised.stopAll();

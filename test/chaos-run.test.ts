@@ -70,6 +70,12 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
     ]) {
       assert.ok(drawn.has(want), `the seed draws a run expected to end as ${want}`);
     }
+    // The runs start evenly over the kill window, the last at its end, after every kill moment.
+    const plan = planChaos(parseChaosOptions(OPTIONS, Object.keys(CHAOS_WORKFLOW_TYPES)), CHAOS_WORKFLOW_TYPES, OPTIONS.seed);
+    assert.equal(plan.startAt.length, OPTIONS.workflows);
+    assert.deepEqual([plan.startAt[0], plan.startAt.at(-1)], [0, OPTIONS.killWindowSeconds * 1000]);
+    assert.deepEqual(plan.startAt, [...plan.startAt].sort((a, b) => a - b));
+    assert.ok(plan.killAt.every((t) => t < plan.startAt.at(-1)!), `every kill moment before the last start: ${plan.killAt}`);
     // Planted defects: a batch reworked once, and one scrapped, in runs that complete.
     const defects = runs.filter((r) => r.type.name === 'productionBatch' && r.world && r.expected.status === 'completed');
     assert.deepEqual([...new Set(defects.map((r) => (r.world!.defects as { reworkPasses: number }).reworkPasses))].sort(), [1, 2]);
@@ -129,9 +135,16 @@ describe('chaos run: 30 runs of the four workflow types, 2 worker kills (dev ser
       const survivors = report.workers.filter(
         (w) => w.identity !== k.workerIdentity && w.readyAt !== undefined && w.readyAt <= k.at && (killedAt.get(w.identity) ?? Infinity) > k.at,
       );
-      assert.ok(survivors.length >= 1, `the kill of ${k.workerIdentity} at ${k.at} left a ready worker: ${JSON.stringify(report.workers)}`);
+      // Kills never bunch: each waited until the pool was whole again (the previous victim's
+      // replacement polling), so it left every other worker.
+      assert.equal(survivors.length, OPTIONS.workers - 1, `the kill of ${k.workerIdentity} at ${k.at} left every other worker ready: ${JSON.stringify(report.workers)}`);
       assert.equal(k.survivors, survivors.length, 'the kill record counts them');
     }
+    // The runs arrived over the kill window, the last after every kill: work was still to come.
+    const lastKill = Math.max(...report.kills.map((k) => k.at));
+    const starts = report.runs.map((r) => r.startedAt!).sort((a, b) => a - b);
+    assert.ok(starts[0] < Math.min(...report.kills.map((k) => k.at)), 'a run started before the first kill');
+    assert.ok(starts.at(-1)! >= lastKill, `a run started after the last kill (${starts.at(-1)} >= ${lastKill})`);
     // A kill is a fault only where it interrupted something the server noticed (an attempt or a
     // workflow task timed out on the killed worker); at least one of the two did.
     const killFaults = report.faults.filter((f) => f.kind === 'worker-kill');
@@ -250,6 +263,10 @@ describe('chaos options', function () {
     await assert.rejects(
       runChaos({ supervisor: true, respawn: false }, { log: () => undefined }),
       /respawn: a supervisor always replaces killed workers; --no-respawn needs running without --supervisor/,
+    );
+    await assert.rejects(
+      runChaos({ workers: 3, kills: 3, respawn: false }, { log: () => undefined }),
+      /kills: without replacements \(--no-respawn\) each kill must leave a ready worker, so at most 2 with 3 worker\(s\); got 3/,
     );
     await assert.rejects(
       runChaos({ workflowTaskTimeout: 'soon', stickyTimeout: 0 }, { log: () => undefined }),

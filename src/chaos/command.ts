@@ -92,7 +92,7 @@ export function chaosCommand(ext: ChaosExtensions = {}, exit: (code: number) => 
     .option('--lost-ack <rate>', 'per activity call: probability of a lost reply after the effect (0-1)')
     .option('--workers <n>', 'worker processes (1-8)')
     .option('--kills <n>', 'worker SIGKILLs (0-2000)')
-    .option('--kill-window <seconds>', 'kills (and the restart) happen within this many seconds of the start')
+    .option('--kill-window <seconds>', 'the runs start evenly over this many seconds, and the kills (and the restart) happen within them')
     .option('--no-respawn', 'do not replace killed workers')
     .option('--supervisor', 'run the workers under a failover supervisor (as "steadfast worker --processes" does)')
     .option('--workflow-task-timeout <duration>', "the runs' workflow task timeout (default 5s), e.g. 1s")

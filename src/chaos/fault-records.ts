@@ -16,6 +16,7 @@
  * | activity attempt failed (transient, permanent, lost-ack) | the attempt's start, else ≈ its failure (it fails within ms) | the server recording the failure | the step's `ActivityTaskCompleted` |
  * | activity attempt timed out (hang)      | the attempt's start (observed)  | start (or last heartbeat) + the timeout: when the server's timer fires | the step's `ActivityTaskCompleted` |
  * | attempt timed out on a killed worker   | the kill (harness)             | as for a hang                           | the step's `ActivityTaskCompleted` |
+ * | attempt failed by a supervisor (`WorkerProcessExited`) | the kill (harness) | the server recording the failure; when the observer missed it, at the latest the retry's start | the step's `ActivityTaskCompleted` |
  * | workflow task timed out / failed       | the kill, when its worker was killed | `WorkflowTaskTimedOut` / `Failed` event | the next `WorkflowTaskCompleted` |
  *
  * A business rejection (`CardDeclined`, `OutOfStock`, …) is the answer the run was set up to get,
@@ -297,6 +298,10 @@ export function extractFaultRecords(events: readonly HistoryEvent[], opts: Extra
           : undefined;
       kind = 'worker-kill';
       injectedAt = kill?.at ?? f.startedAt ?? detectedAt;
+      // Failed within milliseconds of the kill and retried 1 ms later, such an attempt is often gone
+      // before the observer samples it. When it is the one just before the last, the last attempt's
+      // start bounds its detection: the server recorded the failure before it scheduled the retry.
+      if (detectedAt === undefined && f.attempt === (step?.lastAttempt ?? 0) - 1) detectedAt = step?.lastStartedAt;
     } else {
       // Failures thrown by the attempt itself happen within milliseconds of its start.
       injectedAt ??= detectedAt;

@@ -31,8 +31,13 @@ export const ChaosOptionsSchema = z
       }),
     /** Worker processes to run at once. */
     workers: z.int().min(1).max(8).default(2),
-    /** Worker SIGKILLs, at seeded-random moments within `killWindowSeconds` of the start. */
+    /**
+     * Worker SIGKILLs, at seeded-random moments within `killWindowSeconds` of the first run's start.
+     * Each is carried out: a kill hits a ready worker once the pool is whole again (the previous
+     * victim's replacement polling), and runs due after a waiting kill wait for it.
+     */
     kills: z.int().min(0).max(2_000).default(1),
+    /** The window of the kills and the restart; the runs start evenly over it, the last at its end. */
     killWindowSeconds: z.number().positive().max(7_200).default(8),
     /** Start a replacement for each killed worker (a supervisor's job in production). */
     respawn: z.boolean().default(true),
@@ -119,6 +124,12 @@ export function parseChaosOptions(input: unknown, knownTypes: readonly string[])
   }
   if (parsed.data.supervisor && !parsed.data.respawn) {
     throw new ChaosUsageError('invalid chaos options:\n  respawn: a supervisor always replaces killed workers; --no-respawn needs running without --supervisor');
+  }
+  const { kills, workers, respawn } = parsed.data;
+  if (!respawn && kills > Math.max(1, workers - 1)) {
+    throw new ChaosUsageError(
+      `invalid chaos options:\n  kills: without replacements (--no-respawn) each kill must leave a ready worker, so at most ${Math.max(1, workers - 1)} with ${workers} worker(s); got ${kills}`,
+    );
   }
   if (parsed.data.store && !/^(sqlite:|postgres(ql)?:\/\/)/.test(parsed.data.store)) {
     throw new ChaosUsageError(`invalid chaos options:\n  store: expected "sqlite:<file>" or a "postgres://" URL, got "${parsed.data.store}"`);

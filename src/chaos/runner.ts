@@ -3,7 +3,7 @@
  * with several worker processes, measured from real events and checked against invariants.
  *
  *   seed ──► fault plans (memo) + kill schedule ──► dev server + worker processes
- *        ──► start runs ──► loop: sample runs (attempt observer), kill/respawn workers, scrape metrics
+ *        ──► loop: start runs as they arrive, kill/respawn workers, sample runs (attempt observer), scrape metrics
  *        ──► histories ──► fault records ──► metrics + invariants ──► report (summary, JSON, HTML)
  *
  * With `target: 'cluster'` the runs go to the cluster of `steadfast cluster up` instead (through its
@@ -13,9 +13,13 @@
  * then every process it started is stopped.
  *
  * The workflow code is bundled once per run (`workflow-bundle.js` in the run's directory) and every
- * worker process, replacements too, loads that file, so a replacement polls within seconds. A
- * planned kill hits a ready (polling) worker; when none is ready at its moment, the kill waits for
- * one, until the runs close or the time limit.
+ * worker process, replacements too, loads that file, so a replacement polls within seconds.
+ *
+ * Every planned kill is carried out, on a ready (polling) worker, while work is in flight. The runs
+ * start evenly over the kill window, the last at its end. A kill whose moment has come waits until
+ * the pool is whole again (the previous victim's replacement polling), so kills never bunch; runs
+ * due after a waiting kill wait with it, so runs remain to start after every kill (bounded by the
+ * time limit).
  */
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
@@ -86,7 +90,12 @@ export interface DrawnRun extends ChaosRunDraw {
 /** Everything a seed fixes: the runs (type, fault plan, input, expected outcome) and the schedule. */
 export interface ChaosPlan {
   runs: DrawnRun[];
-  /** Kill moments, ms after the runs started, ascending. */
+  /**
+   * When each run starts, ms after the first: evenly over the kill window, the last at its end, so
+   * work is in flight throughout the window and runs remain to start after every kill moment.
+   */
+  startAt: number[];
+  /** Kill moments, ms after the first run started, ascending, within the window (before its end). */
   killAt: number[];
   /** For each kill, which live worker (a fraction of the live list). */
   victims: number[];
@@ -119,7 +128,9 @@ export function planChaos(options: ChaosOptions, types: Readonly<Record<string, 
   // Drawn last, so that adding node kills changes none of the choices above.
   const nodeKillAt = drawSchedule(rng, options.nodeKills, Math.min(1_000, windowMs / 2), windowMs);
   const nodeVictims = nodeKillAt.map(() => rng.float());
-  return { runs, killAt, victims, restartAt, nodeKillAt, nodeVictims };
+  // Not drawn: the arrivals are even, so they change none of the seed's choices.
+  const startAt = runs.map((_, i) => (runs.length > 1 ? Math.round((windowMs * i) / (runs.length - 1)) : 0));
+  return { runs, startAt, killAt, victims, restartAt, nodeKillAt, nodeVictims };
 }
 
 /**
@@ -137,8 +148,8 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
   log(`chaos: seed ${seed} (repeat with --seed ${seed}); files in ${dir}`);
 
   const taskQueue = `chaos-${seed}`;
-  const { runs: drawn, killAt, restartAt, victims, nodeKillAt, nodeVictims } = planChaos(options, types, seed);
-  const runs: PlannedRun[] = drawn.map((r) => ({ ...r, status: 'running' }));
+  const { runs: drawn, startAt, killAt, restartAt, victims, nodeKillAt, nodeVictims } = planChaos(options, types, seed);
+  const runs: PlannedRun[] = drawn.map((r) => ({ ...r, status: 'pending' }));
 
   const deadline = Date.now() + options.timeLimitSeconds * 1000;
   const startedAt = Date.now();
@@ -200,20 +211,31 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
     for (const run of runs) await run.type.seed?.(store, run);
     await pool.startAll(options.workers);
 
-    await startRuns(client, runs, taskQueue, deadline, log, options.workflowTaskTimeout);
     const t0 = Date.now();
     if (showProgress) bar.start(runs.length, 0, { kills: 0, maxKills: options.kills, elapsed: 0 });
 
+    // Runs arrive evenly over the kill window (`startAt`), a batch at a time, in order.
+    let nextRun = 0;
+    let starting: Promise<void> = Promise.resolve();
+    let startFailed: Error | undefined;
+    const startBatch = (batch: PlannedRun[]) => {
+      for (const r of batch) r.status = 'running';
+      starting = starting.then(() => startRuns(client, batch, taskQueue, deadline, log, options.workflowTaskTimeout)).catch((err: Error) => {
+        startFailed ??= err;
+      });
+    };
     let nextKill = 0;
-    const survivorsNeeded = options.workers > 1 ? 1 : 0;
+    // A kill waits until the pool is whole again: with replacements, until the previous victim's
+    // replacement polls, so kills never bunch (one process crash at a time, which is what failover
+    // is measured for); without, until it leaves a ready survivor for the victim's work to move to.
+    // (With --workers 1 and no replacements the only worker is the victim, as asked.)
+    const readyNeeded = options.supervisor || options.respawn ? options.workers : Math.min(2, options.workers);
     let lastScrape = 0;
     const respawning: Array<Promise<unknown>> = [];
-    while (runs.some((r) => r.status === 'running') && Date.now() < deadline) {
+    while (runs.some((r) => r.status === 'pending' || r.status === 'running') && Date.now() < deadline) {
+      if (startFailed) throw startFailed;
       const since = Date.now() - t0;
-      // A kill whose moment has come waits (next loop) until it leaves a survivor: another ready
-      // worker for the victim's work to move to. A kill with none measures a cold start of the
-      // whole pool, not failover (with --workers 1 the only worker is the victim, as asked).
-      while (nextKill < killAt.length && since >= killAt[nextKill] && pool.ready().length > survivorsNeeded) {
+      while (nextKill < killAt.length && since >= killAt[nextKill] && pool.ready().length >= readyNeeded) {
         const ready = pool.ready();
         const victim = ready[Math.floor(victims[nextKill] * ready.length)];
         await scrapeInto(victim, lastCounters);
@@ -222,6 +244,12 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         if (options.respawn && pool instanceof WorkerPool) respawning.push(respawn(pool, deadline, log));
         nextKill++;
       }
+      // A run due after a kill that is still waiting waits too: every planned kill is carried out
+      // while runs remain to start (the last starts at the window's end, after every kill moment).
+      const gate = nextKill < killAt.length ? killAt[nextKill] : Infinity;
+      const due: PlannedRun[] = [];
+      while (nextRun < runs.length && startAt[nextRun] <= since && startAt[nextRun] <= gate) due.push(runs[nextRun++]);
+      if (due.length) startBatch(due);
       await nodeKiller?.tick(since).catch((err) => log(`chaos: node kill: ${(err as Error).message}`));
       if (restartAt !== undefined && !restarts.length && since >= restartAt) {
         const stoppedAt = Date.now();
@@ -232,7 +260,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       }
       await Promise.all(
         runs
-          .filter((r) => r.status === 'running')
+          .filter((r) => r.status === 'running' && r.handle)
           .map(async (r) => {
             const d = await observer.sample(r.workflowId).catch(() => undefined);
             const info = d?.workflowExecutionInfo;
@@ -246,7 +274,7 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
         await Promise.all(pool.live().map((w) => scrapeInto(w, lastCounters)));
       }
       if (showProgress) {
-        bar.update(runs.filter((r) => r.status !== 'running').length, {
+        bar.update(runs.filter((r) => r.status !== 'pending' && r.status !== 'running').length, {
           kills: pool.kills.length,
           elapsed: Math.round((Date.now() - startedAt) / 1000),
         });
@@ -254,6 +282,11 @@ export async function runChaos(input: unknown, ext: ChaosExtensions = {}): Promi
       await new Promise((r) => setTimeout(r, 250));
     }
     if (showProgress) bar.stop();
+    // At the time limit, runs not yet started start now (one attempt each), to be reported open.
+    const late = runs.filter((r) => r.status === 'pending');
+    if (late.length) startBatch(late);
+    await starting;
+    if (startFailed) throw startFailed;
     // A killed node comes back and rejoins before the books are closed (bounded by the deadline).
     await nodeKiller?.settle(Math.max(deadline, Date.now() + 60_000));
     await Promise.all(respawning);
