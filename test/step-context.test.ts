@@ -67,4 +67,15 @@ describe("Steadfast's workflow modules in a reused V8 context", function () {
     assert.deepEqual(shared, { saga: true, currentStep: true, presetRetry: true });
     for (const seen of steps) assert.deepEqual(seen, ['one/one', 'two/two']);
   });
+
+  it("also shares the project's own modules that its bundler options list in preloadModules, and only those", async function () {
+    const taskQueue = uniqueId('step-context-project-preload');
+    const workflowsPath = require.resolve('./fixtures/step-context-workflows');
+    const bundlerOptions = { preloadModules: [require.resolve('./fixtures/step-context-workflows/rules')] };
+    const shared = await runWithWorker(dev, { taskQueue, workflowsPath, faultInjection: false, bundlerOptions }, () =>
+      dev.client.workflow.execute('projectModulesShared', { taskQueue, workflowId: uniqueId('step-context-project-preload-run') }),
+    );
+    // A bundle of the same workflows without that option (the test above) is cached apart.
+    assert.deepEqual(shared, { rules: true, scratch: false });
+  });
 });

@@ -29,7 +29,7 @@ export interface SteadfastProject {
   workflowsPath: string;
   /** The user's own workflow interceptor modules, bundled after Steadfast's. */
   workflowInterceptorModules?: string[];
-  /** Extra bundler options (a webpack hook, modules to ignore). */
+  /** Extra bundler options (a webpack hook, modules to ignore, the project's own modules to preload). */
   bundlerOptions?: WorkflowBundlerOptions;
   /** Builds the activity functions over the effect store. */
   activities(store: EffectStore): object;

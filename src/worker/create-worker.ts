@@ -48,8 +48,14 @@ export const FAULT_MARKING_OFF_MODULE = require.resolve('../workflow/fault-marki
 /** The module that stops carrying the saga step through async context, bundled when `stepContext` is off. */
 export const STEP_CONTEXT_OFF_MODULE = require.resolve('../workflow/step-context-off');
 
-/** Bundler options a project may add: a webpack hook (aliases, loaders) and `ignoreModules`. */
-export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'>;
+/**
+ * Bundler options a project may add: a webpack hook (aliases, loaders), `ignoreModules`, and
+ * `preloadModules`: the project's own workflow-side modules (absolute paths) to evaluate once per
+ * V8 context and share between runs, as Steadfast's own are (the SDK freezes their exports). Only for
+ * modules that keep no per-run state at module level and only read their constants: a large table
+ * of rules, a schema. Listed after Steadfast's, so they may import `steadfast/workflow`.
+ */
+export type WorkflowBundlerOptions = Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules' | 'preloadModules'>;
 
 /** What to bundle: the user's workflows module and any workflow interceptor modules of their own. */
 export interface WorkflowBundleSource {
@@ -102,6 +108,16 @@ const QUIET_BUNDLER_LOGGER = { trace() {}, debug() {}, info() {}, warn: console.
 
 const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
 
+/** A number per webpack hook, so that bundles made with different hooks are cached apart. */
+const hookIds = new WeakMap<WebpackConfigHook, number>();
+let hooksSeen = 0;
+function hookId(hook: WebpackConfigHook): number {
+  const known = hookIds.get(hook);
+  if (known !== undefined) return known;
+  hookIds.set(hook, ++hooksSeen);
+  return hooksSeen;
+}
+
 /** How a bundle treats failures, and whether it traces. */
 export interface BundleConverterOptions {
   /**
@@ -126,7 +142,7 @@ export interface BundleConverterOptions {
 
 /**
  * Bundles the workflow code with Steadfast's interceptor modules, once per process, source and
- * options (bundling takes seconds; workers of one process share it).
+ * options, bundler options included (bundling takes seconds; workers of one process share it).
  */
 export function workflowBundle(
   source: WorkflowBundleSource,
@@ -140,7 +156,15 @@ export function workflowBundle(
     ...(source.workflowInterceptorModules ?? []),
     ...extraModules,
   ];
-  const cacheKey = JSON.stringify([source.workflowsPath, modules, Boolean(converter.encodeFailures)]);
+  const { bundlerOptions } = source;
+  const cacheKey = JSON.stringify([
+    source.workflowsPath,
+    modules,
+    Boolean(converter.encodeFailures),
+    bundlerOptions?.ignoreModules ?? [],
+    bundlerOptions?.preloadModules ?? [],
+    bundlerOptions?.webpackConfigHook ? hookId(bundlerOptions.webpackConfigHook) : 0,
+  ]);
   let bundle = bundles.get(cacheKey);
   if (!bundle) {
     bundle = bundleWorkflowCode({
@@ -150,9 +174,13 @@ export function workflowBundle(
       // way, failures carry no worker file paths.
       failureConverterPath: converter.encodeFailures ? FAILURE_CONVERTER_PATH : PATH_FREE_FAILURE_CONVERTER_PATH,
       logger: QUIET_BUNDLER_LOGGER,
-      ...source.bundlerOptions,
-      preloadModules: [...SHARED_WORKFLOW_MODULES, ...SHARED_IF_BUNDLED.filter((m) => modules.includes(m))],
-      webpackConfigHook: sameCopyHook(source.bundlerOptions?.webpackConfigHook),
+      ...bundlerOptions,
+      preloadModules: [
+        ...SHARED_WORKFLOW_MODULES,
+        ...SHARED_IF_BUNDLED.filter((m) => modules.includes(m)),
+        ...(bundlerOptions?.preloadModules ?? []),
+      ],
+      webpackConfigHook: sameCopyHook(bundlerOptions?.webpackConfigHook),
     });
     bundles.set(cacheKey, bundle);
   }
