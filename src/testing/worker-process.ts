@@ -177,7 +177,7 @@ export class WorkerProcess {
 
   /**
    * Resolves once the server lists the worker among the task queue's pollers (workflow and
-   * activity); rejects, with the worker's last output, if it exits first or does not poll within
+   * activity), on any of its partitions; rejects, with the worker's last output, if it exits first or does not poll within
    * `readyTimeoutMs`, or at once when the target has no client. The server is asked only once
    * something awaits this.
    */
@@ -206,21 +206,30 @@ export class WorkerProcess {
       throw new Error(`worker ${this.identity}: cannot tell when it is ready without a client (WorkerProcessOptions.temporal.client)`);
     }
     const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = proto.api.enums.v1.TaskQueueType;
+    const { DESCRIBE_TASK_QUEUE_MODE_ENHANCED } = proto.api.enums.v1.DescribeTaskQueueMode;
     const exitedFirst = this.exited.then(() => {
       throw new Error(`worker ${this.identity} exited before it was ready (${JSON.stringify(this.exit)}):\n${this.tail.join('\n')}`);
     });
     // Asked every 50 ms: bench:worker-start measures a worker's start by this, and a coarser poll
     // would add up to its interval to every figure.
+    const types = [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY];
+    const taskQueue = { name: this.options.taskQueue };
+    const listed = (pollers: Array<{ identity?: string | null }> | null | undefined) => (pollers ?? []).some((p) => p.identity === this.identity);
     const polling = waitUntil(
       async () => {
         if (!this.running) return true;
         const seen = await Promise.all(
-          [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => {
-            const r = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: this.options.taskQueue }, taskQueueType });
-            return (r.pollers ?? []).some((p) => p.identity === this.identity);
-          }),
+          types.map(async (taskQueueType) => listed((await client.workflowService.describeTaskQueue({ namespace, taskQueue, taskQueueType })).pollers)),
         );
-        return seen.every(Boolean);
+        if (seen.every(Boolean)) return true;
+        // That describe covers the root partition only. On an idle task queue a new worker's long
+        // polls (a minute each) may all sit on other partitions, so it would show there only up to
+        // a minute later: ask every partition (the enhanced describe), where the server supports it.
+        const all = await client.workflowService
+          .describeTaskQueue({ namespace, taskQueue, apiMode: DESCRIBE_TASK_QUEUE_MODE_ENHANCED, taskQueueTypes: types, reportPollers: true })
+          .catch(() => undefined);
+        const unversioned = all?.versionsInfo?.[''];
+        return types.every((t) => listed(unversioned?.typesInfo?.[t]?.pollers));
       },
       { timeoutMs, intervalMs: 50, what: `worker ${this.identity} to poll task queue ${this.options.taskQueue}` },
     );
