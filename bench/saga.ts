@@ -20,7 +20,7 @@
  * `--store postgres` uses STEADFAST_TEST_PG_URL, or starts a throwaway server with .ci/postgres.
  * Loopback only; every loop is bounded by its count.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,7 @@ import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
 import { readClusterState, type ClusterState } from '../src/cluster';
 import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
+import { benchPostgres } from './postgres';
 import { FAST_QUEUES, ONE_PARTITION } from './server-args';
 
 /** One configuration under test. */
@@ -540,20 +541,9 @@ async function main(argv: string[]): Promise<number> {
   }
   installRuntime('ERROR');
   const log = (line: string) => console.error(`[bench:saga] ${line}`);
-  let storeUrl = 'sqlite';
-  let pgDataDir: string | undefined;
-  let startedPg = false;
-  if (opts.store === 'postgres') {
-    storeUrl = process.env.STEADFAST_TEST_PG_URL ?? '';
-    pgDataDir = process.env.STEADFAST_TEST_PG_DIR;
-    if (!storeUrl) {
-      const out = spawnSync(path.join(__dirname, '..', '.ci', 'postgres'), ['start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      if (out.status !== 0) throw new Error('could not start PostgreSQL with .ci/postgres');
-      storeUrl = /STEADFAST_TEST_PG_URL=(\S+)/.exec(out.stdout)?.[1]?.replace(/^'|'$/g, '') ?? '';
-      pgDataDir = /STEADFAST_TEST_PG_DIR=(\S+)/.exec(out.stdout)?.[1]?.replace(/^'|'$/g, '');
-      startedPg = true;
-    }
-  }
+  const pg = opts.store === 'postgres' ? benchPostgres() : undefined;
+  const storeUrl = pg?.url ?? 'sqlite';
+  const pgDataDir = pg?.dataDir;
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steadfast-bench-saga-bundle-'));
   const bundles = { steadfast: path.join(bundleDir, 'steadfast.js'), lean: path.join(bundleDir, 'lean.js'), plain: path.join(bundleDir, 'plain.js') };
   const results: ConfigResult[] = [];
@@ -576,7 +566,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     fs.rmSync(bundleDir, { recursive: true, force: true });
-    if (startedPg && pgDataDir) spawnSync(path.join(__dirname, '..', '.ci', 'postgres'), ['stop', pgDataDir], { stdio: 'inherit' });
+    pg?.stop();
   }
   const ratio = (a: string, b: string) => {
     const x = results.find((r) => r.config === a);

@@ -219,6 +219,8 @@ for (const backend of storeBackends) {
         const landedKey = uniqueId('race-landed/charge');
         await charge(landedKey, 'race-landed');
         assert.deepEqual(await acts.refundPayment({ key: uniqueId('race-landed/refund'), paymentKey: landedKey }), { outcome: 'undone' });
+        // A retry of the undone step (a reset run) is refused, not answered with its recorded result.
+        await rejectsWith(charge(landedKey, 'race-landed'), RejectionType.stepAlreadyCompensated);
         // Forced the other way: the compensation first (the step has not happened), then the step is refused.
         const lateKey = uniqueId('race-late/charge');
         assert.deepEqual(await acts.refundPayment({ key: uniqueId('race-late/refund'), paymentKey: lateKey }), { outcome: 'nothing-to-undo' });
@@ -245,6 +247,26 @@ for (const backend of storeBackends) {
         const b = await balances(store);
         assert.deepEqual([b[f.accounts.alice], b[f.accounts.merchant]], [100_000, 0], 'every charge that landed was refunded');
         assert.deepEqual((await verifyStore(store)).violations, []);
+      });
+
+      it("refuses a compensated step on a store of another make too, which ignores the lookup's tombstone guard", async function () {
+        // Steadfast's stores read a key's tombstone in its own lookup; a store that passes only the
+        // public options to once() gets the same refusals from applyEffect's own statements.
+        const foreign: EffectStore = Object.assign(Object.create(store) as EffectStore, {
+          once: ((key, request, effect, options) => store.once(key, request, effect, { owner: options?.owner })) as EffectStore['once'],
+        });
+        const fActs = createActivities(foreign);
+        const charge = (chargeKey: string, orderId: string) =>
+          fActs.chargePayment({ key: chargeKey, orderId, account: f.accounts.alice, merchantAccount: f.accounts.merchant, amount: 300 });
+        const landedKey = uniqueId('foreign-landed/charge');
+        await charge(landedKey, 'foreign-landed');
+        assert.deepEqual(await fActs.refundPayment({ key: uniqueId('foreign-landed/refund'), paymentKey: landedKey }), { outcome: 'undone' });
+        await rejectsWith(charge(landedKey, 'foreign-landed'), RejectionType.stepAlreadyCompensated);
+        const lateKey = uniqueId('foreign-late/charge');
+        assert.deepEqual(await fActs.refundPayment({ key: uniqueId('foreign-late/refund'), paymentKey: lateKey }), { outcome: 'nothing-to-undo' });
+        await rejectsWith(charge(lateKey, 'foreign-late'), RejectionType.stepAlreadyCompensated);
+        assert.equal(await count(store, 'SELECT COUNT(*) AS n FROM bank_ledger WHERE key = ?', [lateKey]), 0);
+        assert.equal((await balances(store))[f.accounts.alice], 100_000);
       });
 
       it('undoes a landed step exactly once however often its compensation is retried', async function () {

@@ -13,7 +13,8 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../common/failure-types';
-import { IdempotencyKeyReusedError, type EffectStore, type KeyOwner, type StoreTx } from './store';
+import { IdempotencyKeyReusedError, type EffectStore, type KeyOwner, type OnceOptions, type StoreTx } from './store';
+import type { CompensationGuard } from './store/once';
 
 /**
  * Throws a business rejection: a non-retryable `ApplicationFailure` whose `type` is `type` (stable:
@@ -92,21 +93,28 @@ export async function applyEffect<T>(
   request: unknown,
   effect: (tx: StoreTx) => Promise<T>,
 ): Promise<T> {
-  // Checked before the recorded result is returned, so a reset run cannot "complete" a step whose
-  // effect was undone; checked again inside the transaction, where it is race-free.
-  const early = await compensatedBy(store, key);
-  if (early) refuseCompensated(key, early);
+  // A compensated step is refused before its recorded result is returned, so a reset run cannot
+  // "complete" a step whose effect was undone, and before its effect runs. Steadfast's stores read
+  // the tombstone in the key's own lookup, inside the transaction (one statement for both); a store
+  // of another make, which ignores the guard, is checked with statements of its own.
+  const guard: CompensationGuard = { refuse: (by) => refuseCompensated(key, by) };
   try {
-    const { value } = await store.once(
+    const { value, replayed } = await store.once(
       key,
       request,
       async (tx) => {
-        const by = await compensatedBy(tx, key);
-        if (by) refuseCompensated(key, by);
+        if (!guard.checked) {
+          const by = await compensatedBy(tx, key);
+          if (by) refuseCompensated(key, by);
+        }
         return effect(tx);
       },
-      { owner: currentOwner() },
+      { owner: currentOwner(), compensationGuard: guard } as OnceOptions,
     );
+    if (replayed && !guard.checked) {
+      const by = await compensatedBy(store, key);
+      if (by) refuseCompensated(key, by);
+    }
     return value;
   } catch (err) {
     return mapKeyReuse(err);

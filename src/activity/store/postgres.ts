@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { KEYS_ADDED_COLUMNS, KEYS_DDL, KEYS_INDEXES } from './keys';
-import { applyOnce } from './once';
+import { applyOnce, guardOf } from './once';
 import { isStoreUnreachable, StoreUnavailableError } from './errors';
 import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
 
@@ -167,7 +167,7 @@ export class PostgresStore implements EffectStore {
           );
         }
       }
-      return applyOnce(tx, key, request, effect, options.owner);
+      return applyOnce(tx, key, request, effect, { owner: options.owner, guard: guardOf(options), joined: true });
     });
   }
 

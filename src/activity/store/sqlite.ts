@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from './errors';
 import { KEYS_ADDED_COLUMNS, KEYS_DDL, KEYS_INDEXES } from './keys';
-import { applyOnce } from './once';
+import { applyOnce, guardOf } from './once';
 import type { EffectStore, OnceOptions, OnceResult, StoreTx } from './types';
 
 /**
@@ -110,7 +110,7 @@ export class SqliteStore implements EffectStore {
 
   /** `options.alsoLock` needs nothing here: `BEGIN IMMEDIATE` already serializes every writer. */
   once<T>(key: string, request: unknown, effect: (tx: StoreTx) => Promise<T>, options?: OnceOptions): Promise<OnceResult<T>> {
-    return this.transaction((tx) => applyOnce(tx, key, request, effect, options?.owner));
+    return this.transaction((tx) => applyOnce(tx, key, request, effect, { owner: options?.owner, guard: guardOf(options) }));
   }
 
   async migrate(statements: string[]): Promise<void> {
