@@ -177,8 +177,9 @@ function processCpuSeconds(pid: number): number {
 /** The PostgreSQL server's processes (postmaster and its children). */
 function postgresPids(dataDir: string | undefined): number[] {
   if (!dataDir) return [];
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!fs.existsSync(pidFile)) return [];
+  // .ci/postgres names the folder that holds the cluster (`<dir>/data`); a cluster's own is the data directory.
+  const pidFile = [path.join(dataDir, 'postmaster.pid'), path.join(dataDir, 'data', 'postmaster.pid')].find((f) => fs.existsSync(f));
+  if (!pidFile) return [];
   const master = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   const pids = [master];
   for (const entry of fs.readdirSync('/proc')) {
