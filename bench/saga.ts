@@ -35,6 +35,7 @@ import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
 import { readClusterState, type ClusterState } from '../src/cluster';
 import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
+import { positiveInt } from './args';
 import { benchPostgres } from './postgres';
 import { FAST_QUEUES, ONE_PARTITION } from './server-args';
 
@@ -148,12 +149,6 @@ interface ConfigResult {
   workflowTasks: { completed: number; startToCloseTimeouts: number; stickyTimeouts: number };
 }
 
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer; got "${v}"`);
-  return n;
-};
-
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -177,9 +172,8 @@ function processCpuSeconds(pid: number): number {
 /** The PostgreSQL server's processes (postmaster and its children). */
 function postgresPids(dataDir: string | undefined): number[] {
   if (!dataDir) return [];
-  // .ci/postgres names the folder that holds the cluster (`<dir>/data`); a cluster's own is the data directory.
-  const pidFile = [path.join(dataDir, 'postmaster.pid'), path.join(dataDir, 'data', 'postmaster.pid')].find((f) => fs.existsSync(f));
-  if (!pidFile) return [];
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return [];
   const master = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   const pids = [master];
   for (const entry of fs.readdirSync('/proc')) {

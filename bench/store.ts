@@ -15,9 +15,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { openStore } from 'steadfast/activity';
 import { createSagaBenchActivities, SAGA_BENCH_DDL } from './saga/activities';
+import { positiveInt } from './args';
 import { benchPostgres } from './postgres';
 
 interface Figure {
@@ -27,17 +28,11 @@ interface Figure {
   cpuUsPerEffect: number;
 }
 
-const positive = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InvalidArgumentError(`${flag} must be a whole number from 1 to 1000000; got "${value}"`);
-  return n;
-};
-
 async function main(): Promise<void> {
   const opts = new Command('bench:store')
     .option('--store <kind>', 'sqlite or postgres', 'sqlite')
-    .option('--effects <n>', 'effects per way and round', positive('--effects'), 3_000)
-    .option('--rounds <n>', 'rounds, each running every way', positive('--rounds'), 3)
+    .option('--effects <n>', 'effects per way and round', positiveInt('--effects'), 3_000)
+    .option('--rounds <n>', 'rounds, each running every way', positiveInt('--rounds'), 3)
     .option('--json', 'print the figures as JSON')
     .parse()
     .opts<{ store: string; effects: number; rounds: number; json?: boolean }>();
