@@ -5,6 +5,8 @@
  * (4–7 ms on a slower VM; docs/PERFORMANCE.md).
  */
 import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { runWithWorker, startDevServer, startTimeSkippingServer, uniqueId, type TemporalHandle } from 'steadfast/testing';
 import { WorkerSetupError } from 'steadfast/worker';
 import { stepContextFromEnv } from '../src/worker/create-worker';
@@ -30,6 +32,33 @@ describe('the saga step context', function () {
 
   it('with stepContext: false, carries no step and the saga runs the same', async function () {
     assert.deepEqual(await run(false), ['null/null', 'null/null']);
+  });
+
+  // The saga's step and run are plain functions returning one promise (fewer promises per run,
+  // docs/PERFORMANCE.md); a synchronous throw must still count as the step's or body's failure.
+  const undoOrder = async (workflowType: string) => {
+    const taskQueue = uniqueId('saga-sync-throw');
+    const undone: string[] = [];
+    const activities = { undo: async (step: string) => void undone.push(step) };
+    const workflowsPath = require.resolve('./fixtures/step-context-workflows');
+    const failure = await runWithWorker(temporal, { taskQueue, workflowsPath, activities, faultInjection: false }, () =>
+      temporal.client.workflow.execute(workflowType, { taskQueue, workflowId: uniqueId('saga-sync-throw-run') }).then(
+        () => assert.fail('the run should fail'),
+        (err: unknown) => err,
+      ),
+    );
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'Refused');
+    return undone;
+  };
+
+  it('a step whose action throws synchronously fails like a rejection: the steps beside it still start, and all are undone', async function () {
+    assert.deepEqual(await undoOrder('syncThrowingStep'), ['two', 'one']);
+  });
+
+  it('a saga body that throws synchronously is compensated and the run fails with the throw', async function () {
+    assert.deepEqual(await undoOrder('syncThrowingBody'), ['before']);
   });
 
   it('STEADFAST_STEP_CONTEXT takes on or off, and refuses anything else naming the variable', function () {

@@ -40,21 +40,29 @@ function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): 
  * non-retryably, naming each problem, before any activity is scheduled.
  */
 class FaultPlanCheck implements WorkflowInboundCallsInterceptor {
-  // async: a rejection fails the run; a synchronous throw here would fail the workflow task instead.
-  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+  // Fails by rejection, never by a synchronous throw: a rejection fails the run, a throw here would
+  // fail the workflow task instead. Not an async function: every promise a run creates costs a stack
+  // capture in the SDK's promise hook (docs/PERFORMANCE.md), and this runs once per run.
+  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
     if (plan !== undefined) {
       const problems = checkFaultPlan(plan);
       if (problems.length) {
-        throw ApplicationFailure.create({
-          type: INVALID_FAULT_PLAN,
-          message: `invalid fault plan in memo "${FAULT_PLAN_MEMO_KEY}": ${problems.join('; ')}`,
-          nonRetryable: true,
-          details: [{ problems }],
-        });
+        return Promise.reject(
+          ApplicationFailure.create({
+            type: INVALID_FAULT_PLAN,
+            message: `invalid fault plan in memo "${FAULT_PLAN_MEMO_KEY}": ${problems.join('; ')}`,
+            nonRetryable: true,
+            details: [{ problems }],
+          }),
+        );
       }
     }
-    return next(input);
+    try {
+      return next(input);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }
 
@@ -73,21 +81,27 @@ class FaultPlanPropagator implements WorkflowOutboundCallsInterceptor {
 
 const ATTEMPT_REPORT_WANTED = defaultPayloadConverter.toPayload(true);
 
-/** Awaits an activity and records its faults: retries before a success, or its final failure. */
-async function recordingFaults(result: Promise<unknown>): Promise<unknown> {
-  let value: unknown;
-  try {
-    value = await result;
-  } catch (err) {
-    // A cancelled activity is the run being cancelled, not a fault.
-    if (err instanceof ActivityFailure && !(err.cause instanceof CancelledFailure)) {
-      recordFault(err.cause instanceof TimeoutFailure ? 'activity-timed-out' : 'activity-failed');
-    }
-    throw err;
+/** The activity's final failure is a fault, unless it is the run being cancelled. */
+function recordFailure(err: unknown): never {
+  if (err instanceof ActivityFailure && !(err.cause instanceof CancelledFailure)) {
+    recordFault(err.cause instanceof TimeoutFailure ? 'activity-timed-out' : 'activity-failed');
   }
+  throw err;
+}
+
+/** A result after retries comes wrapped in an attempt report: unwrap it and record the retries. */
+function unwrapAttemptReport(value: unknown): unknown {
   if (!isAttemptReport(value)) return value;
   recordFault('retried', value.$steadfastAttempt - 1);
   return value.value;
+}
+
+/**
+ * Records an activity's faults as it settles: retries before a success, or its final failure.
+ * One `then`, not an async function: that would create two promises per activity instead of one.
+ */
+function recordingFaults(result: Promise<unknown>): Promise<unknown> {
+  return result.then(unwrapAttemptReport, recordFailure);
 }
 
 class FaultRecorder implements WorkflowOutboundCallsInterceptor {

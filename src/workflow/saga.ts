@@ -133,6 +133,18 @@ function summarize(err: unknown): FailureSummary {
 }
 
 /**
+ * `fn()` as a promise: its value, or its synchronous throw as a rejection (as an async function
+ * would), without the extra promises of one.
+ */
+function settled<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
  * A saga for one workflow run. Register each step's compensation with {@link step} as you run the
  * step, and wrap the steps in {@link run}.
  *
@@ -174,23 +186,27 @@ export class Saga<A extends object> {
    * effect is another request's), so its compensation is withdrawn: undoing it would undo an
    * effect that this run did not apply.
    */
-  async step<T>(name: string, action: () => Promise<T>, compensation?: Compensation<A>): Promise<T> {
+  step<T>(name: string, action: () => Promise<T>, compensation?: Compensation<A>): Promise<T> {
     const registered = compensation ? this.register(name, compensation) : undefined;
-    try {
-      return await inStep({ step: name, compensating: false }, action);
-    } catch (err) {
-      this.failedStep ??= name;
-      // Withdrawing the compensation removes an activity command: runs that compensated a refused
-      // step before the patch replay with it.
-      if (registered && isKeyReused(err) && patched(SAGA_SKIP_REUSED_KEY_PATCH)) {
-        const at = this.registered.indexOf(registered);
-        if (at >= 0) this.registered.splice(at, 1);
-        log.warn(`saga: step ${name} was refused (its key belongs to another request); ${registered.activity} will not undo it`, {
-          step: name,
-        });
-      }
-      throw err;
+    // One `then` rather than an async function: each promise a run creates costs a stack capture
+    // in the SDK's promise hook (docs/PERFORMANCE.md). A synchronous throw still rejects.
+    return settled(() => inStep({ step: name, compensating: false }, action)).then(undefined, (err: unknown) =>
+      this.stepFailed(name, registered, err),
+    );
+  }
+
+  private stepFailed(name: string, registered: Registered | undefined, err: unknown): never {
+    this.failedStep ??= name;
+    // Withdrawing the compensation removes an activity command: runs that compensated a refused
+    // step before the patch replay with it.
+    if (registered && isKeyReused(err) && patched(SAGA_SKIP_REUSED_KEY_PATCH)) {
+      const at = this.registered.indexOf(registered);
+      if (at >= 0) this.registered.splice(at, 1);
+      log.warn(`saga: step ${name} was refused (its key belongs to another request); ${registered.activity} will not undo it`, {
+        step: name,
+      });
     }
+    throw err;
   }
 
   /** Registers a compensation for a step run some other way (for example, several steps in parallel). */
@@ -244,22 +260,24 @@ export class Saga<A extends object> {
    * Runs `body`. On a Temporal failure or cancellation, compensates and rethrows the original
    * failure; if a compensation fails, throws {@link SAGA_COMPENSATION_FAILED} caused by the original.
    */
-  async run<T>(body: () => Promise<T>): Promise<T> {
-    try {
-      return await body();
-    } catch (err) {
-      if (!(err instanceof TemporalFailure)) throw err;
-      const records = await this.compensate();
-      const failed = records.filter((r) => r.status === 'failed');
-      if (failed.length === 0) throw err;
-      const original = { ...summarize(err), cancelled: isCancellation(err) };
-      const details: SagaCompensationFailedDetails = { original, order: this.order, compensations: records };
-      const message =
-        `compensation failed: ${failed.map((r) => `${r.activity} (undoing ${r.step}): ${r.failure?.message}`).join('; ')}` +
-        ` — after the original failure: ${original.message}`;
-      log.error(message, { step: failed[0].step, sagaCompensations: records });
-      throw ApplicationFailure.create({ type: SAGA_COMPENSATION_FAILED, message, nonRetryable: true, cause: err, details: [details] });
-    }
+  run<T>(body: () => Promise<T>): Promise<T> {
+    // Like `step`: one `then`, and a synchronous throw from `body` is handled as a rejection.
+    return settled(body).then(undefined, (err: unknown) => this.undo(err));
+  }
+
+  /** Compensates after `err` and rethrows it, or throws {@link SAGA_COMPENSATION_FAILED}. */
+  private async undo(err: unknown): Promise<never> {
+    if (!(err instanceof TemporalFailure)) throw err;
+    const records = await this.compensate();
+    const failed = records.filter((r) => r.status === 'failed');
+    if (failed.length === 0) throw err;
+    const original = { ...summarize(err), cancelled: isCancellation(err) };
+    const details: SagaCompensationFailedDetails = { original, order: this.order, compensations: records };
+    const message =
+      `compensation failed: ${failed.map((r) => `${r.activity} (undoing ${r.step}): ${r.failure?.message}`).join('; ')}` +
+      ` — after the original failure: ${original.message}`;
+    log.error(message, { step: failed[0].step, sagaCompensations: records });
+    throw ApplicationFailure.create({ type: SAGA_COMPENSATION_FAILED, message, nonRetryable: true, cause: err, details: [details] });
   }
 
   private runOne(c: Registered): Promise<CompensationRecord> {
