@@ -21,6 +21,7 @@ import { openStore } from 'steadfast/activity';
 import { startDevServer, uniqueId } from 'steadfast/testing';
 import { createWorker, installRuntime, workflowBundle } from 'steadfast/worker';
 import { positiveInt } from './args';
+import { QUIET_BUNDLER } from './bundler';
 import { createSagaBenchActivities, SAGA_BENCH_DDL } from './saga/activities';
 
 type History = temporal.api.history.v1.IHistory;
@@ -38,7 +39,6 @@ interface Figure {
   replayCpuMsPerRun: number;
 }
 
-const QUIET = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 /** Promises created in another realm than this one: the workflow sandbox's. */
 function countSandboxPromises(): { count: () => number; stop: () => void } {
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       {
         name: 'plain',
         workflow: 'orderSagaPlain',
-        bundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./saga/plain-workflows'), logger: QUIET }),
+        bundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./saga/plain-workflows'), logger: QUIET_BUNDLER }),
       },
     ];
     const figures: Figure[] = [];

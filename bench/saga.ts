@@ -36,6 +36,7 @@ import { readClusterState, type ClusterState } from '../src/cluster';
 import { SAGA_BENCH_DDL, createSagaBenchActivities } from './saga/activities';
 import type { OrderSagaResult } from './saga/workflows';
 import { positiveInt } from './args';
+import { QUIET_BUNDLER } from './bundler';
 import { benchPostgres } from './postgres';
 import { FAST_QUEUES, ONE_PARTITION } from './server-args';
 
@@ -155,7 +156,6 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const CLK_TCK = 100;
-const QUIET = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 /** CPU seconds (user + system) of a process and its children that are still alive, from /proc. */
 function processCpuSeconds(pid: number): number {
@@ -548,7 +548,7 @@ async function main(argv: string[]): Promise<number> {
     fs.writeFileSync(bundles.lean, (await workflowBundle(steadfastSource, [], { stepContext: false })).code);
     // The plain worker runs no Steadfast interceptor and its workflow imports nothing from
     // Steadfast: its bundle is the SDK's own.
-    const plain = await bundleWorkflowCode({ workflowsPath: require.resolve('./saga/plain-workflows'), logger: QUIET });
+    const plain = await bundleWorkflowCode({ workflowsPath: require.resolve('./saga/plain-workflows'), logger: QUIET_BUNDLER });
     fs.writeFileSync(bundles.plain, plain.code);
     for (const key of keys) {
       if (pgDataDir || storeUrl !== 'sqlite') {

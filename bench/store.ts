@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   try {
     await store.run('DROP TABLE IF EXISTS bench_saga_effects');
-    for (const ddl of SAGA_BENCH_DDL) await store.run(ddl);
+    await store.migrate(SAGA_BENCH_DDL);
     const acts = createSagaBenchActivities(store);
     const tag = `${process.pid}-${Date.now()}`;
     const key = (round: number, i: number) => `bench/store/${tag}/${round}/${i}/reserve`;

@@ -212,20 +212,27 @@ for (const backend of storeBackends) {
         assert.equal(await count(store, 'SELECT COUNT(*) AS n FROM bank_ledger WHERE key = ?', [chargeKey]), 0);
       });
 
-      it('a step racing its own compensation either lands and is undone, or is refused: never lands after it', async function () {
+      /**
+       * A step and its compensation forced both ways: the step lands, its compensation undoes it,
+       * and a retry of the undone step (a reset run) is refused rather than answered with its
+       * recorded result; or the compensation comes first (the step has not happened), and the step
+       * is refused. Returns the charge it used and the refused late step's key.
+       */
+      const forcedBothWays = async (a: ReturnType<typeof createActivities>, prefix: string) => {
         const charge = (chargeKey: string, orderId: string) =>
-          acts.chargePayment({ key: chargeKey, orderId, account: f.accounts.alice, merchantAccount: f.accounts.merchant, amount: 100 });
-        // Forced one way: the step lands first, then its compensation undoes it.
-        const landedKey = uniqueId('race-landed/charge');
-        await charge(landedKey, 'race-landed');
-        assert.deepEqual(await acts.refundPayment({ key: uniqueId('race-landed/refund'), paymentKey: landedKey }), { outcome: 'undone' });
-        // A retry of the undone step (a reset run) is refused, not answered with its recorded result.
-        await rejectsWith(charge(landedKey, 'race-landed'), RejectionType.stepAlreadyCompensated);
-        // Forced the other way: the compensation first (the step has not happened), then the step is refused.
-        const lateKey = uniqueId('race-late/charge');
-        assert.deepEqual(await acts.refundPayment({ key: uniqueId('race-late/refund'), paymentKey: lateKey }), { outcome: 'nothing-to-undo' });
-        await rejectsWith(charge(lateKey, 'race-late'), RejectionType.stepAlreadyCompensated);
+          a.chargePayment({ key: chargeKey, orderId, account: f.accounts.alice, merchantAccount: f.accounts.merchant, amount: 100 });
+        const landedKey = uniqueId(`${prefix}-landed/charge`);
+        await charge(landedKey, `${prefix}-landed`);
+        assert.deepEqual(await a.refundPayment({ key: uniqueId(`${prefix}-landed/refund`), paymentKey: landedKey }), { outcome: 'undone' });
+        await rejectsWith(charge(landedKey, `${prefix}-landed`), RejectionType.stepAlreadyCompensated);
+        const lateKey = uniqueId(`${prefix}-late/charge`);
+        assert.deepEqual(await a.refundPayment({ key: uniqueId(`${prefix}-late/refund`), paymentKey: lateKey }), { outcome: 'nothing-to-undo' });
+        await rejectsWith(charge(lateKey, `${prefix}-late`), RejectionType.stepAlreadyCompensated);
+        return { charge, lateKey };
+      };
 
+      it('a step racing its own compensation either lands and is undone, or is refused: never lands after it', async function () {
+        const { charge } = await forcedBothWays(acts, 'race');
         // Issued together: whichever order the store settles them in (SQLite serializes `once`;
         // PostgreSQL runs them concurrently), the outcome is one of the two above.
         const outcomes = await Promise.all(
@@ -255,16 +262,7 @@ for (const backend of storeBackends) {
         const foreign: EffectStore = Object.assign(Object.create(store) as EffectStore, {
           once: ((key, request, effect, options) => store.once(key, request, effect, { owner: options?.owner })) as EffectStore['once'],
         });
-        const fActs = createActivities(foreign);
-        const charge = (chargeKey: string, orderId: string) =>
-          fActs.chargePayment({ key: chargeKey, orderId, account: f.accounts.alice, merchantAccount: f.accounts.merchant, amount: 300 });
-        const landedKey = uniqueId('foreign-landed/charge');
-        await charge(landedKey, 'foreign-landed');
-        assert.deepEqual(await fActs.refundPayment({ key: uniqueId('foreign-landed/refund'), paymentKey: landedKey }), { outcome: 'undone' });
-        await rejectsWith(charge(landedKey, 'foreign-landed'), RejectionType.stepAlreadyCompensated);
-        const lateKey = uniqueId('foreign-late/charge');
-        assert.deepEqual(await fActs.refundPayment({ key: uniqueId('foreign-late/refund'), paymentKey: lateKey }), { outcome: 'nothing-to-undo' });
-        await rejectsWith(charge(lateKey, 'foreign-late'), RejectionType.stepAlreadyCompensated);
+        const { lateKey } = await forcedBothWays(createActivities(foreign), 'foreign');
         assert.equal(await count(store, 'SELECT COUNT(*) AS n FROM bank_ledger WHERE key = ?', [lateKey]), 0);
         assert.equal((await balances(store))[f.accounts.alice], 100_000);
       });

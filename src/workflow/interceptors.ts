@@ -25,6 +25,7 @@ import {
 import { ATTEMPT_REPORT_HEADER, isAttemptReport } from '../common/attempt-report';
 import { checkFaultPlan, FAULT_PLAN_HEADER, FAULT_PLAN_MEMO_KEY, INVALID_FAULT_PLAN } from '../common/fault-plan';
 import { recordFault } from './fault-record';
+import { settled } from './settled';
 import { currentStep } from './step-context';
 
 function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): T {
@@ -40,29 +41,24 @@ function withFaultPlan<T extends ActivityInput | LocalActivityInput>(input: T): 
  * non-retryably, naming each problem, before any activity is scheduled.
  */
 class FaultPlanCheck implements WorkflowInboundCallsInterceptor {
-  // Fails by rejection, never by a synchronous throw: a rejection fails the run, a throw here would
-  // fail the workflow task instead. Not an async function: every promise a run creates costs a stack
-  // capture in the SDK's promise hook (docs/PERFORMANCE.md), and this runs once per run.
+  // Fails by rejection (`settled`), never by a synchronous throw: a rejection fails the run, a throw
+  // here would fail the workflow task instead.
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
-    const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
-    if (plan !== undefined) {
-      const problems = checkFaultPlan(plan);
-      if (problems.length) {
-        return Promise.reject(
-          ApplicationFailure.create({
+    return settled(() => {
+      const plan = workflowInfo().memo?.[FAULT_PLAN_MEMO_KEY];
+      if (plan !== undefined) {
+        const problems = checkFaultPlan(plan);
+        if (problems.length) {
+          throw ApplicationFailure.create({
             type: INVALID_FAULT_PLAN,
             message: `invalid fault plan in memo "${FAULT_PLAN_MEMO_KEY}": ${problems.join('; ')}`,
             nonRetryable: true,
             details: [{ problems }],
-          }),
-        );
+          });
+        }
       }
-    }
-    try {
       return next(input);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 }
 

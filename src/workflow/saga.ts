@@ -46,6 +46,7 @@ import {
 import { FailureType, SAGA_COMPENSATION_FAILED } from '../common/failure-types';
 import { recordCompensation } from './fault-record';
 import { compensationCall } from './options';
+import { settled } from './settled';
 import { inStep } from './step-context';
 
 export { SAGA_COMPENSATION_FAILED };
@@ -130,18 +131,6 @@ function summarize(err: unknown): FailureSummary {
   if (inner instanceof ApplicationFailure) return { message: inner.message, type: inner.type ?? undefined };
   if (inner instanceof Error) return { message: inner.message, type: inner.name };
   return { message: String(inner) };
-}
-
-/**
- * `fn()` as a promise: its value, or its synchronous throw as a rejection (as an async function
- * would), without the extra promises of one.
- */
-function settled<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err);
-  }
 }
 
 /**
