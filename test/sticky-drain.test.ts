@@ -100,6 +100,28 @@ describe('a dead worker process\'s work, found through the public API: its stick
       { timeoutMs: 10_000, what: 'the worker to poll its sticky queue' },
     );
 
+    // Until the server notices that a worker died, it can still hand the worker's last sticky poll a
+    // task, which then waits out the workflow task timeout (2 of 12 runs on a loaded machine: the
+    // supervisor's fallback, not the drain's case). So the worker's one sticky poll is used up first:
+    // stopped, the worker is handed a canary run's task it never answers, and only then killed.
+    const canary = await temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-canary') });
+    await waitUntil(async () => (await historyEvents(canary)).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || undefined, {
+      timeoutMs: 30_000,
+      what: 'the worker to take the canary run',
+    });
+    doomed.kill('SIGSTOP');
+    await canary.signal('nudge');
+    await waitUntil(
+      async () => {
+        const events = await historyEvents(canary);
+        const scheduled = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+        const started = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+        return (scheduled.at(-1)?.workflowTaskScheduledEventAttributes?.taskQueue?.name === queue.name &&
+          started.length === scheduled.length &&
+          started.at(-1)?.workflowTaskStartedEventAttributes?.identity === identity) || undefined;
+      },
+      { timeoutMs: 10_000, what: 'the stopped worker\'s sticky poll to take the canary\'s task' },
+    );
     await kill(doomed);
     await handle.signal('nudge');
     const queued = (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED).at(-1);

@@ -14,6 +14,11 @@
  * drains the dead queue *while* it resets the runs' sticky queues, and stops once the resets are
  * done: from then on, no task is sent to the dead queue.
  *
+ * What it cannot move: a task the server handed to the dead worker's last poll before it noticed
+ * that the connection closed. That task is started, by no one, and waits out the workflow task
+ * timeout, like a task in flight when the worker died (docs/FAILOVER.md lists both). On a loaded
+ * 2-core machine, 2 of 12 kills followed at once by a signal hit this window (2026-12-03).
+ *
  * The sticky queue's name is the worker's identity and a random suffix (the SDK's core makes it); the
  * supervisor reads it from the history of a run the dead worker had cached, where the workflow task
  * scheduled on it names it.
