@@ -102,8 +102,10 @@ describe('a dead worker process\'s work, found through the public API: its stick
 
     // Until the server notices that a worker died, it can still hand the worker's last sticky poll a
     // task, which then waits out the workflow task timeout (2 of 12 runs on a loaded machine: the
-    // supervisor's fallback, not the drain's case). So the worker's one sticky poll is used up first:
+    // supervisor's fallback, not the drain's case). So the worker's sticky poll is used up first:
     // stopped, the worker is handed a canary run's task it never answers, and only then killed.
+    // Known gap: now and then the server still holds a second sticky poll of the worker (seen in 2 of
+    // about 100 runs beside six busy loops), which takes the next task the same way.
     const canary = await temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-canary') });
     await waitUntil(async () => (await historyEvents(canary)).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) || undefined, {
       timeoutMs: 30_000,
