@@ -100,28 +100,41 @@ describe('a dead worker process\'s work, found through the public API: its stick
       { timeoutMs: 10_000, what: 'the worker to poll its sticky queue' },
     );
 
-    // Until the server notices that a worker died, it can still hand the worker's last sticky poll a
-    // task, which then waits out the workflow task timeout (2 of 12 runs on a loaded machine: the
-    // supervisor's fallback, not the drain's case). So the worker's sticky poll is used up first:
-    // stopped, the worker is handed a canary run's task it never answers, and only then killed.
-    // Known gap: now and then the server still holds a second sticky poll of the worker (seen in 2 of
-    // about 100 runs beside six busy loops), which takes the next task the same way.
-    const canary = await temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-canary') });
-    await waitUntil(async () => (await completedTasks(canary)) >= 1 || undefined, { timeoutMs: 30_000, what: 'the worker to take the canary run' });
-    doomed.kill('SIGSTOP');
-    await canary.signal('nudge');
-    await waitUntil(
-      async () => {
-        const events = await historyEvents(canary);
-        const scheduled = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
-        const started = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
-        return (scheduled.at(-1)?.workflowTaskScheduledEventAttributes?.taskQueue?.name === queue.name &&
-          started.length === scheduled.length &&
-          started.at(-1)?.workflowTaskStartedEventAttributes?.identity === identity) || undefined;
-      },
-      { timeoutMs: 10_000, what: 'the stopped worker\'s sticky poll to take the canary\'s task' },
+    // Until the server notices that the worker's connection closed, it can still hand the worker's
+    // sticky polls a task, which then waits out the workflow task timeout (2 of 12 kills followed at
+    // once by a signal, on a loaded machine: the supervisor's fallback, not the drain's case). So
+    // canary runs the worker cached take the dead polls' places first. After the kill each canary in
+    // turn is nudged, and the drain polls beside any dead poll: a canary task that a dead poll took is
+    // started by the worker (the next canary goes), and the first one that reaches the drain shows no
+    // dead poll was left waiting. Only then is the run under test nudged.
+    const canaries = await Promise.all(
+      [1, 2, 3, 4].map(() => temporal.client.workflow.start('waitForTwoNudges', { taskQueue, workflowId: uniqueId('sticky-canary') })),
     );
+    for (const canary of canaries) {
+      await waitUntil(async () => (await completedTasks(canary)) >= 1 || undefined, { timeoutMs: 30_000, what: 'the worker to take a canary run' });
+    }
     await kill(doomed);
+    const deadPollsTook: string[] = [];
+    let drainedCanary: string | undefined;
+    for (const canary of canaries) {
+      await canary.signal('nudge');
+      const outcome = await waitUntil(
+        async () => {
+          const { bounced, errors } = await drainStickyQueue(temporal.client, queue, Promise.resolve());
+          assert.deepEqual(errors, []);
+          if (bounced > 0) return 'drained';
+          const started = (await historyEvents(canary)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+          return (started.length >= 2 && started.at(-1)?.workflowTaskStartedEventAttributes?.identity === identity && 'taken') || undefined;
+        },
+        { timeoutMs: 20_000, what: 'a canary\'s task to reach the drain or a dead poll' },
+      );
+      if (outcome === 'drained') {
+        drainedCanary = canary.workflowId;
+        break;
+      }
+      deadPollsTook.push(canary.workflowId);
+    }
+    assert.ok(drainedCanary, `every canary's task went to a poll of the dead worker (${deadPollsTook.join(', ')})`);
     await handle.signal('nudge');
     const queued = (await historyEvents(handle)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED).at(-1);
     assert.equal(queued?.workflowTaskScheduledEventAttributes?.taskQueue?.name, queue.name, 'the second signal\'s task is queued on the dead worker\'s sticky queue');
